@@ -1,0 +1,1 @@
+"""Carnet: identity documents end to end."""

@@ -1,0 +1,97 @@
+"""Bulk resident writers: COPY on PostgreSQL, one executemany on SQLite.
+
+Each :meth:`write` is one transaction, so a batch is stored whole or not at all.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from sqlalchemy import insert, select
+from sqlalchemy.exc import IntegrityError
+
+from carnet.adapters.db.repositories import resident_row_values
+from carnet.adapters.db.tables import RegionRow, ResidentRow
+from carnet.domain.errors import ConflictError
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from sqlalchemy import Engine
+
+    from carnet.domain.persons import Resident
+
+__all__ = ["SqlAlchemyResidentBulkWriter"]
+
+_COLUMNS = tuple(c.name for c in ResidentRow.__table__.columns)
+_CHUNK = 1000
+
+
+class SqlAlchemyResidentBulkWriter:
+    """Implements the ``ResidentBulkWriter`` port for both backends."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._postgres = engine.dialect.name == "postgresql"
+
+    def region_codes(self) -> set[str]:
+        """Return every region code."""
+        with self._engine.connect() as conn:
+            return set(conn.scalars(select(RegionRow.code)))
+
+    def _existing(self, column: str, values: Sequence[str]) -> set[str]:
+        col = ResidentRow.__table__.c[column]
+        found: set[str] = set()
+        with self._engine.connect() as conn:
+            for i in range(0, len(values), _CHUNK):
+                chunk = list(values[i : i + _CHUNK])
+                found.update(v for v in conn.scalars(select(col).where(col.in_(chunk))) if v)
+        return found
+
+    def refs_taken(self, refs: Sequence[str]) -> set[str]:
+        """Return which external references are stored."""
+        return self._existing("external_ref", refs)
+
+    def uins_taken(self, uins: Sequence[str]) -> set[str]:
+        """Return which UINs are allocated."""
+        return self._existing("uin", uins)
+
+    def write(self, residents: Sequence[Resident], created_by: str | None) -> None:
+        """Insert every resident in one transaction.
+
+        Raises:
+            ConflictError: a UIN or external reference was taken meanwhile.
+        """
+        if not residents:
+            return
+        if self._postgres:
+            self._copy(residents, created_by)
+            return
+        rows = [resident_row_values(r, created_by) for r in residents]
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(insert(ResidentRow), rows)
+        except IntegrityError as exc:
+            raise ConflictError("a UIN or reference in the batch is taken") from exc
+
+    def _copy(self, residents: Sequence[Resident], created_by: str | None) -> None:
+        import psycopg  # noqa: PLC0415 - only the PostgreSQL path needs the driver
+
+        raw = self._engine.raw_connection()
+        try:
+            driver = raw.driver_connection
+            assert isinstance(driver, psycopg.Connection)  # noqa: S101 - postgresql+psycopg
+            statement = f"COPY residents ({', '.join(_COLUMNS)}) FROM STDIN"
+            with driver.cursor() as cur, cur.copy(statement) as copy:
+                for r in residents:
+                    values = resident_row_values(r, created_by)
+                    copy.write_row([values[c] for c in _COLUMNS])
+            driver.commit()
+        except psycopg.errors.UniqueViolation as exc:
+            raw.rollback()
+            raise ConflictError("a UIN or reference in the batch is taken") from exc
+        except BaseException:
+            raw.rollback()
+            raise
+        finally:
+            raw.close()

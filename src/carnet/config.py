@@ -1,0 +1,50 @@
+"""Settings: one typed object, read from ``CARNET_*`` environment variables or ``.env``.
+
+There is no module-level settings instance: call :func:`get_settings` (cached)
+at an entry point and pass the object down. Tests build ``Settings(...)``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Literal, Self
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+_DEV_KEY_PASSPHRASE = "carnet-local-development-only"  # noqa: S105 - refused outside "local"
+
+
+class Settings(BaseSettings):
+    """Carnet's configuration. Every field maps to ``CARNET_<FIELD>``."""
+
+    model_config = SettingsConfigDict(env_prefix="CARNET_", env_file=".env", extra="ignore")
+
+    environment: Literal["local", "test", "production"] = "local"
+    database_url: str = "sqlite:///var/carnet.db"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    token_lifetime_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    key_dir: str = "var/keys"
+    key_passphrase: SecretStr = SecretStr(_DEV_KEY_PASSPHRASE)
+    import_batch_size: int = Field(default=5000, ge=1, le=100_000)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @model_validator(mode="after")
+    def _refuse_dev_secrets(self) -> Self:
+        """Development secrets are allowed only in the ``local`` and ``test`` environments."""
+        if (
+            self.environment == "production"
+            and self.key_passphrase.get_secret_value() == _DEV_KEY_PASSPHRASE
+        ):
+            msg = "set CARNET_KEY_PASSPHRASE: the development passphrase is refused in production"
+            raise ValueError(msg)
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process's settings, read once from the environment."""
+    return Settings()

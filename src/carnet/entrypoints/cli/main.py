@@ -1,0 +1,35 @@
+"""The ``carnet`` command line: ``carnet --help`` lists the commands."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from carnet.entrypoints.cli import data, officials, server
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="carnet",
+    help="Carnet: identity documents end to end.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(server.db_app, name="db")
+app.add_typer(data.import_app, name="import")
+app.add_typer(data.regions_app, name="regions")
+app.add_typer(officials.app, name="officials")
+app.add_typer(server.demo_app, name="demo")
+app.command("serve")(server.serve)
+app.command("synth")(data.synth)
+
+
+def main() -> None:
+    """Run the CLI."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,294 @@
+"""Bulk import of residents from CSV: streaming, validated, idempotent, resumable.
+
+The file is read as bytes and decoded record by record, so one row of invalid
+UTF-8 is rejected alone. Every row is validated; rejected rows go to a side
+file with their line number and reasons. Each row carries an ``external_ref``:
+a row whose reference is already in the registry is skipped, so re-running a
+file after a crash or a kill neither loses nor duplicates a record. Rows are
+written in batches, one transaction each.
+
+Memory stays flat: one batch of rows is held at a time, plus a set of 8-byte
+digests of the references seen in this file (to report duplicates within it).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import uuid
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from carnet.domain.errors import ConflictError, ValidationError
+from carnet.domain.identifiers import generate_uin, validate_uin
+from carnet.domain.persons import Resident, ResidentDraft
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+    from datetime import date
+    from typing import BinaryIO, TextIO
+
+    from carnet.services.ports import Clock, ResidentBulkWriter
+
+__all__ = ["COLUMNS", "ImportReport", "import_residents"]
+
+COLUMNS: tuple[str, ...] = (
+    "external_ref",
+    "uin",
+    "family_name_native",
+    "given_name_native",
+    "family_name_latin",
+    "given_name_latin",
+    "date_of_birth",
+    "sex",
+    "place_of_birth",
+    "address",
+    "region_code",
+    "household_ref",
+    "phone",
+    "email",
+)
+_REF_MAX = 64
+_RECORD_MAX_BYTES = 64 * 1024
+_RETRIES = 5
+
+
+@dataclass
+class ImportReport:
+    """What an import did. ``already_present`` rows were imported by an earlier run."""
+
+    rows: int = 0
+    imported: int = 0
+    already_present: int = 0
+    rejected: int = 0
+    reasons: dict[str, int] = field(default_factory=dict)
+
+
+class _Rejects:
+    """Writes rejected rows to the side file: line, reasons, then the raw columns."""
+
+    def __init__(self, out: TextIO, report: ImportReport) -> None:
+        self._w = csv.writer(out)
+        self._w.writerow(["line", "reasons", *COLUMNS])
+        self._report = report
+
+    def add(self, line: int, reasons: list[str], raw: list[str]) -> None:
+        self._report.rejected += 1
+        for reason in reasons:
+            key = reason.split(":", 1)[0]
+            self._report.reasons[key] = self._report.reasons.get(key, 0) + 1
+        safe = [v.encode("utf-8", "replace").decode("utf-8") for v in raw]
+        self._w.writerow([line, "; ".join(reasons), *safe])
+
+
+def _records(source: BinaryIO) -> Iterator[tuple[int, list[str]]]:
+    """Yield (line number, fields) per CSV record, decoding bytes with surrogateescape.
+
+    Invalid UTF-8 survives as lone surrogates, so the record is still split into
+    fields and can be rejected alone.
+    """
+    text = io.TextIOWrapper(source, encoding="utf-8", errors="surrogateescape", newline="")
+    reader = csv.reader(text, strict=True)
+    try:
+        while True:
+            try:
+                record = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                yield reader.line_num, ["\udcff<malformed CSV>"]
+                continue
+            yield reader.line_num, record
+    finally:
+        # Hand the caller's file back open: closing the wrapper would close it.
+        text.detach()
+
+
+def _has_bad_bytes(values: list[str]) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for v in values for ch in v if ch >= "\ud800")
+
+
+def _ref_digest(ref: str) -> bytes:
+    return hashlib.blake2b(ref.encode(), digest_size=8).digest()
+
+
+def _precheck(raw: list[str]) -> str | None:
+    """Return why a record cannot even be parsed as a row, or ``None``."""
+    if len(raw) != len(COLUMNS):
+        return f"columns: expected {len(COLUMNS)}, found {len(raw)}"
+    if _has_bad_bytes(raw):
+        return "encoding: not valid UTF-8"
+    if sum(len(v) for v in raw) > _RECORD_MAX_BYTES:
+        return "size: record too large"
+    ref = raw[0].strip()
+    if not ref or len(ref) > _REF_MAX:
+        return "external_ref: required, at most 64 characters"
+    return None
+
+
+def _validate(
+    raw: list[str], *, today: date, regions: set[str]
+) -> tuple[ResidentDraft, str] | list[str]:
+    """Return the draft and the given UIN (maybe empty), or the reasons to reject."""
+    row = dict(zip(COLUMNS, raw, strict=True))
+    reasons: list[str] = []
+    draft: ResidentDraft | None = None
+    try:
+        draft = ResidentDraft.build(row, today=today)
+    except ValidationError as exc:
+        reasons.append(f"{exc.field or 'row'}: {exc.message}")
+    uin = row["uin"].strip()
+    if uin:
+        try:
+            uin = validate_uin(uin)
+        except ValidationError as exc:
+            reasons.append(f"uin: {exc.message}")
+    if draft is not None and draft.region_code not in regions:
+        reasons.append("region_code: unknown region code")
+    if reasons or draft is None:
+        return reasons
+    return draft, uin
+
+
+@dataclass
+class _Pending:
+    line: int
+    raw: list[str]
+    resident: Resident
+
+
+def import_residents(
+    writer: ResidentBulkWriter,
+    source: BinaryIO,
+    rejects: TextIO,
+    *,
+    clock: Clock,
+    random_bytes: Callable[[int], bytes],
+    created_by: str | None = None,
+    batch_size: int = 5000,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Import the resident CSV in ``source``; write rejected rows to ``rejects``.
+
+    Args:
+        writer: the bulk writer of the target database.
+        source: the CSV file, opened in binary mode.
+        rejects: where rejected rows go (a CSV with line and reasons).
+        clock: for creation times and the "no future dates" rule.
+        random_bytes: the source of randomness for UINs.
+        created_by: the official (or ``None`` for the operator) recorded on rows.
+        batch_size: rows per transaction.
+        on_progress: called with the number of bytes read so far, per batch.
+
+    Raises:
+        ValidationError: the header is missing or not the expected columns.
+    """
+    report = ImportReport()
+    side = _Rejects(rejects, report)
+    now = clock.now()
+    today = now.date()
+    regions = writer.region_codes()
+    seen: set[bytes] = set()
+    batch: list[_Pending] = []
+    records = _records(source)
+    header = next(records, None)
+    if header is None or [h.strip().lstrip("\ufeff") for h in header[1]] != list(COLUMNS):
+        raise ValidationError(
+            "the first line must be the header: " + ",".join(COLUMNS), field="header"
+        )
+
+    def flush() -> None:
+        _flush(writer, batch, side, report, created_by, random_bytes)
+        batch.clear()
+        if on_progress is not None:
+            on_progress(source.tell() if source.seekable() else report.rows)
+
+    for line, raw in records:
+        report.rows += 1
+        problem = _precheck(raw)
+        if problem is not None:
+            side.add(line, [problem], raw)
+            continue
+        digest = _ref_digest(raw[0].strip())
+        if digest in seen:
+            side.add(line, ["external_ref: duplicate within the file"], raw)
+            continue
+        seen.add(digest)
+        outcome = _validate(raw, today=today, regions=regions)
+        if isinstance(outcome, list):
+            side.add(line, outcome, raw)
+            continue
+        draft, uin = outcome
+        resident = Resident(
+            **{name: getattr(draft, name) for name in ResidentDraft.__dataclass_fields__},
+            id=str(uuid.uuid4()),
+            uin=uin or generate_uin(random_bytes),
+            external_ref=raw[0].strip(),
+            created_at=now,
+            updated_at=now,
+        )
+        batch.append(_Pending(line, raw, resident))
+        if len(batch) >= batch_size:
+            flush()
+    flush()
+    return report
+
+
+def _flush(  # noqa: PLR0917 - private helper of import_residents
+    writer: ResidentBulkWriter,
+    batch: list[_Pending],
+    side: _Rejects,
+    report: ImportReport,
+    created_by: str | None,
+    random_bytes: Callable[[int], bytes],
+) -> None:
+    """Write one batch: skip references already stored, then insert the rest atomically.
+
+    A conflict means someone else took a UIN or reference meanwhile; the batch is
+    rolled back, re-checked and retried.
+    """
+    for _ in range(_RETRIES):
+        if not batch:
+            return
+        present = writer.refs_taken([p.resident.external_ref or "" for p in batch])
+        if present:
+            report.already_present += sum(1 for p in batch if p.resident.external_ref in present)
+            batch[:] = [p for p in batch if p.resident.external_ref not in present]
+        _reallocate_taken_uins(writer, batch, side, random_bytes)
+        try:
+            writer.write([p.resident for p in batch], created_by)
+        except ConflictError:
+            continue
+        report.imported += len(batch)
+        return
+    raise ConflictError("a batch kept conflicting with concurrent writes; re-run the import")
+
+
+def _reallocate_taken_uins(
+    writer: ResidentBulkWriter,
+    batch: list[_Pending],
+    side: _Rejects,
+    random_bytes: Callable[[int], bytes],
+) -> None:
+    """Give fresh UINs to allocated rows that collided; reject rows whose given UIN is taken."""
+    taken = writer.uins_taken([p.resident.uin for p in batch])
+    in_batch: set[str] = set()
+    kept: list[_Pending] = []
+    for p in batch:
+        uin = p.resident.uin
+        if uin in taken or uin in in_batch:
+            if p.raw[1].strip():
+                side.add(p.line, ["uin: already allocated"], p.raw)
+                continue
+            while uin in taken or uin in in_batch:
+                uin = generate_uin(random_bytes)
+            p.resident = _with_uin(p.resident, uin)
+        in_batch.add(uin)
+        kept.append(p)
+    batch[:] = kept
+
+
+def _with_uin(resident: Resident, uin: str) -> Resident:
+
+    return replace(resident, uin=uin)
