@@ -93,7 +93,8 @@ def postgres_url(worker_id: str) -> Iterator[str]:
         if _required("CARNET_REQUIRE_POSTGRES", "CARNET_REQUIRE_ALL"):
             pytest.fail(message)
         pytest.skip(message)
-    name = f"carnet_test_{worker_id}"
+    # Unique per process: parallel workers and concurrent test runs never share a database.
+    name = f"carnet_test_{worker_id}_{os.getpid()}"
     with psycopg.connect(PG_URL, autocommit=True) as admin:
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.execute(f'CREATE DATABASE "{name}"')

@@ -23,6 +23,7 @@ for ever, even when that record is merged into another.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 from carnet.domain.errors import UinInvalidError
@@ -58,7 +59,6 @@ _P = (
     (7, 0, 4, 6, 9, 1, 3, 2, 5, 8),
 )
 _INV = (0, 4, 3, 2, 1, 5, 6, 7, 8, 9)
-_EVEN = frozenset("02468")
 
 
 def _verhoeff_checksum(digits: str, *, with_check: bool) -> int:
@@ -74,23 +74,18 @@ def verhoeff_check_digit(digits: str) -> str:
     return str(_INV[_verhoeff_checksum(digits, with_check=False)])
 
 
-def _rule_broken(uin: str) -> str | None:  # noqa: PLR0911 - one return per rule reads best
-    """Return the name of the first MOSIP filter ``uin`` breaks, or ``None``."""
-    if uin[0] in "01":
-        return "leading digit"
-    n = len(uin)
-    for i in range(n - 1):
-        a, b = ord(uin[i]), ord(uin[i + 1])
-        if a == b or (i + 2 < n and uin[i + 2] == uin[i]):
-            return "repeated digits"
-        if i + 2 < n:
-            c = ord(uin[i + 2])
-            if b - a == c - b and abs(b - a) == 1:
-                return "sequential digits"
-            if uin[i] in _EVEN and uin[i + 1] in _EVEN and uin[i + 2] in _EVEN:
-                return "consecutive even digits"
-        if i + 3 < n and uin[i : i + 2] == uin[i + 2 : i + 4]:
-            return "repeated block"
+# The local filters as one expression: a leading 0/1, a digit repeated within two
+# positions (which also covers repeated two-digit blocks), three even digits, or a
+# run of three ascending or descending digits.
+_LOCAL_RULES = re.compile(
+    r"^[01]|(\d)\d?\1|[02468]{3}|012|123|234|345|456|567|678|789|210|321|432|543|654|765|876|987"
+)
+
+
+def _rule_broken(uin: str) -> str | None:
+    """Return why ``uin`` breaks a MOSIP filter, or ``None`` if it breaks none."""
+    if _LOCAL_RULES.search(uin):
+        return "repeated, sequential or even digits, or a leading 0 or 1"
     head, tail = uin[:5], uin[-5:]
     if head in (tail, tail[::-1]):
         return "mirrored groups"
@@ -124,44 +119,85 @@ def is_valid_uin(value: str) -> bool:
     return True
 
 
+def _allowed_after(a: int, b: int) -> tuple[int, ...]:
+    """The digits that may follow ``a, b`` without breaking a local filter."""
+    step = b - a
+    return tuple(
+        x
+        for x in range(10)
+        if x not in (a, b) and not (x - b == step and step in (1, -1)) and (x | a | b) & 1
+    )
+
+
+# _NEXT[10 * a + b]: the digits allowed after the pair (a, b); _SECOND[a]: after a alone.
+_NEXT = tuple(_allowed_after(a, b) for a in range(10) for b in range(10))
+_SECOND = tuple(tuple(x for x in range(10) if x != a) for a in range(10))
+_FIRST = (2, 3, 4, 5, 6, 7, 8, 9)
+
+
+def _draw(options: tuple[int, ...], pool: bytes, at: int) -> tuple[int, int]:
+    """Draw one of ``options`` uniformly from ``pool`` starting at ``at``.
+
+    Returns the choice and the next unread position, or (-1, position) when the
+    pool ran out. Bytes at or above the largest multiple of ``len(options)`` are
+    skipped, so there is no modulo bias.
+    """
+    n = len(options)
+    limit = 256 - 256 % n
+    while at < len(pool):
+        byte = pool[at]
+        at += 1
+        if byte < limit:
+            return options[byte % n], at
+    return -1, at
+
+
 def generate_uin(random_bytes: Callable[[int], bytes]) -> str:
     """Draw a fresh random UIN that passes every filter.
 
+    Digits are drawn one by one among those the filters allow after the two
+    before, so no draw is wasted on a number that breaks a local rule. The last
+    body digit is then redrawn until the Verhoeff check digit fits the rules
+    too. Verhoeff's checksum is a product in the dihedral group D5, which is
+    associative, so the product over the first ten digits is computed once and
+    each candidate last digit costs one table lookup.
+
     Args:
         random_bytes: a source of unpredictable bytes, such as ``secrets.token_bytes``.
-            Digits are drawn without modulo bias and chosen to respect the local
-            rules as they are drawn, so the expected cost is a few dozen bytes.
     """
+    body_length = UIN_LENGTH - 1
     while True:
-        d: list[int] = []
-        for byte in random_bytes(64):
-            if byte >= 250:  # noqa: PLR2004 - 250 = 25 * 10 keeps the digits unbiased
+        pool = random_bytes(64)
+        first, at = _draw(_FIRST, pool, 0)
+        second, at = _draw(_SECOND[first], pool, at)
+        digits = [first, second]
+        a, b = first, second
+        size = len(pool)
+        # The hot loop of bulk imports: _draw inlined.
+        while len(digits) < body_length - 1 and at < size:
+            options = _NEXT[10 * a + b]
+            n = len(options)
+            byte = pool[at]
+            at += 1
+            if byte < 256 - 256 % n:
+                a, b = b, options[byte % n]
+                digits.append(b)
+        if len(digits) < body_length - 1:
+            continue
+        # Product of the permuted digits at positions 2..11 from the right (the
+        # last body digit sits at position 1, the check digit at position 0).
+        rest = 0
+        for i, digit in enumerate(reversed(digits), start=2):
+            rest = _D[rest][_P[i % 8][digit]]
+        prefix = "".join(map(str, digits))
+        pair = 10 * digits[-1]
+        for _ in range(32):
+            last, at = _draw(_NEXT[10 * digits[-2] + digits[-1]], pool, at)
+            if last < 0:
+                break
+            check = _INV[_D[_P[1][last]][rest]]
+            if check not in _NEXT[pair + last]:
                 continue
-            if _next_ok(d, byte % 10):
-                d.append(byte % 10)
-                if len(d) == UIN_LENGTH - 1:
-                    break
-        else:
-            continue  # ran out of bytes: extremely rare, draw again
-        body = "".join(map(str, d))
-        uin = body + verhoeff_check_digit(body)
-        if _rule_broken(uin) is None:
-            return uin
-
-
-def _next_ok(d: list[int], x: int) -> bool:
-    """Check the rules that involve a candidate next digit ``x`` after ``d``."""
-    n = len(d)
-    if n == 0:
-        return x > 1
-    prev = d[-1]
-    if x == prev:
-        return False
-    if n >= 2:  # noqa: PLR2004 - three-digit windows
-        prev2 = d[-2]
-        step = prev - prev2
-        if x == prev2 or (x - prev == step and step in (1, -1)):
-            return False
-        if not (x | prev | prev2) & 1:
-            return False
-    return not (n >= 3 and d[-3] == prev and d[-2] == x)  # noqa: PLR2004 - two-digit blocks
+            uin = f"{prefix}{last}{check}"
+            if uin[:5] not in (uin[-5:], uin[-5:][::-1]):
+                return uin

@@ -33,6 +33,7 @@ __all__ = [
     "ResidentStatus",
     "Sex",
     "apply_changes",
+    "validate_fields",
 ]
 
 _PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,20}$")
@@ -91,40 +92,54 @@ class ResidentDraft:
         Raises:
             ValidationError: the first field that is missing or malformed.
         """
+        return cls(**validate_fields(data, today=today))
 
-        def text(name: str, *, required: bool = True) -> str:
-            raw = data.get(name)
-            if raw is None:
-                raw = ""
-            if not isinstance(raw, str):
-                raise ValidationError("must be text", field=name)
-            return clean_text(raw, name, required=required)
 
-        dob = data.get("date_of_birth")
-        birth = dob if isinstance(dob, PartialDate) else PartialDate.parse(text("date_of_birth"))
-        birth.ensure_not_after(today)
-        sex_raw = data.get("sex")
-        try:
-            sex = Sex(str(sex_raw).upper())
-        except ValueError as exc:
-            raise ValidationError("sex is F, M or X", field="sex") from exc
-        draft = cls(
-            family_name_native=text("family_name_native"),
-            given_name_native=text("given_name_native"),
-            family_name_latin=text("family_name_latin"),
-            given_name_latin=text("given_name_latin"),
-            date_of_birth=birth,
-            sex=sex,
-            place_of_birth=text("place_of_birth"),
-            address=text("address"),
-            region_code=validate_region_code(text("region_code")),
-            household_ref=_optional(text("household_ref", required=False), _REF, "household_ref"),
-            phone=_optional(text("phone", required=False), _PHONE, "phone"),
-            email=_optional(text("email", required=False), _EMAIL, "email"),
-        )
-        _check_latin(draft.family_name_latin, "family_name_latin")
-        _check_latin(draft.given_name_latin, "given_name_latin")
-        return draft
+def _text(data: Mapping[str, Any], name: str, *, required: bool = True) -> str:
+    raw = data.get(name)
+    if raw is None:
+        raw = ""
+    elif not isinstance(raw, str):
+        raise ValidationError("must be text", field=name)
+    return clean_text(raw, name, required=required)
+
+
+def validate_fields(data: Mapping[str, Any], *, today: date) -> dict[str, Any]:
+    """Validate raw input into the keyword arguments of :class:`ResidentDraft`.
+
+    Bulk imports call this directly to build residents without an intermediate
+    draft; :meth:`ResidentDraft.build` is the same check.
+
+    Raises:
+        ValidationError: the first field that is missing or malformed.
+    """
+    dob = data.get("date_of_birth")
+    birth = dob if isinstance(dob, PartialDate) else PartialDate.parse(_text(data, "date_of_birth"))
+    birth.ensure_not_after(today)
+    try:
+        sex = Sex(str(data.get("sex")).upper())
+    except ValueError as exc:
+        raise ValidationError("sex is F, M or X", field="sex") from exc
+    family_latin = _text(data, "family_name_latin")
+    given_latin = _text(data, "given_name_latin")
+    _check_latin(family_latin, "family_name_latin")
+    _check_latin(given_latin, "given_name_latin")
+    return {
+        "family_name_native": _text(data, "family_name_native"),
+        "given_name_native": _text(data, "given_name_native"),
+        "family_name_latin": family_latin,
+        "given_name_latin": given_latin,
+        "date_of_birth": birth,
+        "sex": sex,
+        "place_of_birth": _text(data, "place_of_birth"),
+        "address": _text(data, "address"),
+        "region_code": validate_region_code(_text(data, "region_code")),
+        "household_ref": _optional(
+            _text(data, "household_ref", required=False), _REF, "household_ref"
+        ),
+        "phone": _optional(_text(data, "phone", required=False), _PHONE, "phone"),
+        "email": _optional(_text(data, "email", required=False), _EMAIL, "email"),
+    }
 
 
 def _optional(value: str, pattern: re.Pattern[str], name: str) -> str | None:
@@ -136,6 +151,8 @@ def _optional(value: str, pattern: re.Pattern[str], name: str) -> str | None:
 
 
 def _check_latin(value: str, name: str) -> None:
+    if value.isascii():
+        return
     if not all(ch.isascii() or (ch.isalpha() and ord(ch) < 0x250) for ch in value):  # noqa: PLR2004
         raise ValidationError("Latin letters only", field=name)
 

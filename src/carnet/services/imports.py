@@ -16,22 +16,32 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
+import secrets
 import uuid
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from carnet.domain.errors import ConflictError, ValidationError
 from carnet.domain.identifiers import generate_uin, validate_uin
-from carnet.domain.persons import Resident, ResidentDraft
+from carnet.domain.persons import Resident, validate_fields
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
-    from datetime import date
+    from collections.abc import Callable, Iterable, Iterator
+    from datetime import date, datetime
     from typing import BinaryIO, TextIO
 
     from carnet.services.ports import Clock, ResidentBulkWriter
 
-__all__ = ["COLUMNS", "ImportReport", "import_residents"]
+__all__ = [
+    "COLUMNS",
+    "ImportReport",
+    "ParsedBatch",
+    "import_residents",
+    "parse_batches",
+    "parse_file",
+    "write_batches",
+]
 
 COLUMNS: tuple[str, ...] = (
     "external_ref",
@@ -105,8 +115,8 @@ def _records(source: BinaryIO) -> Iterator[tuple[int, list[str]]]:
         text.detach()
 
 
-def _has_bad_bytes(values: list[str]) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for v in values for ch in v if ch >= "\ud800")
+# Bytes that were not UTF-8 survive decoding as lone surrogates U+DC80..U+DCFF.
+_BAD_BYTES = re.compile("[\udc80-\udcff]")
 
 
 def _ref_digest(ref: str) -> bytes:
@@ -117,9 +127,10 @@ def _precheck(raw: list[str]) -> str | None:
     """Return why a record cannot even be parsed as a row, or ``None``."""
     if len(raw) != len(COLUMNS):
         return f"columns: expected {len(COLUMNS)}, found {len(raw)}"
-    if _has_bad_bytes(raw):
+    joined = "\x1f".join(raw)
+    if _BAD_BYTES.search(joined):
         return "encoding: not valid UTF-8"
-    if sum(len(v) for v in raw) > _RECORD_MAX_BYTES:
+    if len(joined) > _RECORD_MAX_BYTES:
         return "size: record too large"
     ref = raw[0].strip()
     if not ref or len(ref) > _REF_MAX:
@@ -129,13 +140,13 @@ def _precheck(raw: list[str]) -> str | None:
 
 def _validate(
     raw: list[str], *, today: date, regions: set[str]
-) -> tuple[ResidentDraft, str] | list[str]:
-    """Return the draft and the given UIN (maybe empty), or the reasons to reject."""
+) -> tuple[dict[str, Any], str] | list[str]:
+    """Return the resident's fields and the given UIN (maybe empty), or the reasons to reject."""
     row = dict(zip(COLUMNS, raw, strict=True))
     reasons: list[str] = []
-    draft: ResidentDraft | None = None
+    fields: dict[str, Any] | None = None
     try:
-        draft = ResidentDraft.build(row, today=today)
+        fields = validate_fields(row, today=today)
     except ValidationError as exc:
         reasons.append(f"{exc.field or 'row'}: {exc.message}")
     uin = row["uin"].strip()
@@ -144,11 +155,11 @@ def _validate(
             uin = validate_uin(uin)
         except ValidationError as exc:
             reasons.append(f"uin: {exc.message}")
-    if draft is not None and draft.region_code not in regions:
+    if fields is not None and fields["region_code"] not in regions:
         reasons.append("region_code: unknown region code")
-    if reasons or draft is None:
+    if reasons or fields is None:
         return reasons
-    return draft, uin
+    return fields, uin
 
 
 @dataclass
@@ -156,6 +167,120 @@ class _Pending:
     line: int
     raw: list[str]
     resident: Resident
+
+
+@dataclass
+class ParsedBatch:
+    """Validated rows ready to write, the rows rejected on the way, and progress."""
+
+    pending: list[_Pending] = field(default_factory=list)
+    rejected: list[tuple[int, list[str], list[str]]] = field(default_factory=list)
+    rows: int = 0
+    position: int = 0
+
+
+def parse_batches(
+    source: BinaryIO,
+    *,
+    regions: set[str],
+    now: datetime,
+    random_bytes: Callable[[int], bytes],
+    batch_size: int = 5000,
+) -> Iterator[ParsedBatch]:
+    """Parse and validate the CSV in ``source``, yielding batches of rows to write.
+
+    This half of the import touches no database, so it can run in another
+    process while the previous batch is being written.
+
+    Raises:
+        ValidationError: the header is missing or not the expected columns
+            (raised before the first batch, so nothing has been written).
+    """
+    today = now.date()
+    seen: set[bytes] = set()
+    records = _records(source)
+    header = next(records, None)
+    if header is None or [h.strip().lstrip("\ufeff") for h in header[1]] != list(COLUMNS):
+        raise ValidationError(
+            "the first line must be the header: " + ",".join(COLUMNS), field="header"
+        )
+    batch = ParsedBatch()
+    for line, raw in records:
+        batch.rows += 1
+        problem = _precheck(raw)
+        if problem is None:
+            digest = _ref_digest(raw[0].strip())
+            if digest in seen:
+                problem = "external_ref: duplicate within the file"
+            seen.add(digest)
+        if problem is not None:
+            batch.rejected.append((line, [problem], raw))
+            continue
+        outcome = _validate(raw, today=today, regions=regions)
+        if isinstance(outcome, list):
+            batch.rejected.append((line, outcome, raw))
+            continue
+        fields, uin = outcome
+        resident = Resident(
+            **fields,
+            id=str(uuid.uuid4()),
+            uin=uin or generate_uin(random_bytes),
+            external_ref=raw[0].strip(),
+            created_at=now,
+            updated_at=now,
+        )
+        batch.pending.append(_Pending(line, raw, resident))
+        if len(batch.pending) >= batch_size:
+            batch.position = source.tell() if source.seekable() else 0
+            yield batch
+            batch = ParsedBatch()
+    batch.position = source.tell() if source.seekable() else 0
+    yield batch
+
+
+def parse_file(
+    path: str, regions: set[str], now: datetime, batch_size: int
+) -> Iterator[ParsedBatch]:
+    """:func:`parse_batches` over a file path, with system randomness (for a child process)."""
+    with open(path, "rb") as source:  # noqa: PTH123 - a plain path string crosses processes
+        yield from parse_batches(
+            source,
+            regions=regions,
+            now=now,
+            random_bytes=secrets.token_bytes,
+            batch_size=batch_size,
+        )
+
+
+def write_batches(
+    writer: ResidentBulkWriter,
+    batches: Iterable[ParsedBatch],
+    rejects: TextIO,
+    *,
+    random_bytes: Callable[[int], bytes],
+    created_by: str | None = None,
+    on_progress: Callable[[int], None] | None = None,
+) -> ImportReport:
+    """Write parsed batches, one transaction each, and the rejected rows to ``rejects``.
+
+    Args:
+        writer: the bulk writer of the target database.
+        batches: from :func:`parse_batches` (here or in a child process).
+        rejects: where rejected rows go (a CSV with line and reasons).
+        random_bytes: for fresh UINs when an allocated one collides.
+        created_by: the official (or ``None`` for the operator) recorded on rows.
+        on_progress: called with the bytes read so far after each batch.
+    """
+    report = ImportReport()
+    side = _Rejects(rejects, report)
+    for batch in batches:
+        report.rows += batch.rows
+        for line, reasons, raw in batch.rejected:
+            side.add(line, reasons, raw)
+        _flush(writer, batch.pending, side, report, created_by, random_bytes)
+        if on_progress is not None:
+            on_progress(batch.position)
+    return report
 
 
 def import_residents(
@@ -169,70 +294,26 @@ def import_residents(
     batch_size: int = 5000,
     on_progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
-    """Import the resident CSV in ``source``; write rejected rows to ``rejects``.
-
-    Args:
-        writer: the bulk writer of the target database.
-        source: the CSV file, opened in binary mode.
-        rejects: where rejected rows go (a CSV with line and reasons).
-        clock: for creation times and the "no future dates" rule.
-        random_bytes: the source of randomness for UINs.
-        created_by: the official (or ``None`` for the operator) recorded on rows.
-        batch_size: rows per transaction.
-        on_progress: called with the number of bytes read so far, per batch.
+    """Import the resident CSV in ``source`` in one process; rejected rows go to ``rejects``.
 
     Raises:
         ValidationError: the header is missing or not the expected columns.
     """
-    report = ImportReport()
-    side = _Rejects(rejects, report)
-    now = clock.now()
-    today = now.date()
-    regions = writer.region_codes()
-    seen: set[bytes] = set()
-    batch: list[_Pending] = []
-    records = _records(source)
-    header = next(records, None)
-    if header is None or [h.strip().lstrip("\ufeff") for h in header[1]] != list(COLUMNS):
-        raise ValidationError(
-            "the first line must be the header: " + ",".join(COLUMNS), field="header"
-        )
-
-    def flush() -> None:
-        _flush(writer, batch, side, report, created_by, random_bytes)
-        batch.clear()
-        if on_progress is not None:
-            on_progress(source.tell() if source.seekable() else report.rows)
-
-    for line, raw in records:
-        report.rows += 1
-        problem = _precheck(raw)
-        if problem is not None:
-            side.add(line, [problem], raw)
-            continue
-        digest = _ref_digest(raw[0].strip())
-        if digest in seen:
-            side.add(line, ["external_ref: duplicate within the file"], raw)
-            continue
-        seen.add(digest)
-        outcome = _validate(raw, today=today, regions=regions)
-        if isinstance(outcome, list):
-            side.add(line, outcome, raw)
-            continue
-        draft, uin = outcome
-        resident = Resident(
-            **{name: getattr(draft, name) for name in ResidentDraft.__dataclass_fields__},
-            id=str(uuid.uuid4()),
-            uin=uin or generate_uin(random_bytes),
-            external_ref=raw[0].strip(),
-            created_at=now,
-            updated_at=now,
-        )
-        batch.append(_Pending(line, raw, resident))
-        if len(batch) >= batch_size:
-            flush()
-    flush()
-    return report
+    batches = parse_batches(
+        source,
+        regions=writer.region_codes(),
+        now=clock.now(),
+        random_bytes=random_bytes,
+        batch_size=batch_size,
+    )
+    return write_batches(
+        writer,
+        batches,
+        rejects,
+        random_bytes=random_bytes,
+        created_by=created_by,
+        on_progress=on_progress,
+    )
 
 
 def _flush(  # noqa: PLR0917 - private helper of import_residents

@@ -5,12 +5,13 @@ Each :meth:`write` is one transaction, so a batch is stored whole or not at all.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from carnet.adapters.db.repositories import resident_row_values
+from carnet.adapters.db.repositories import RESIDENT_COLUMNS, resident_row_tuple
 from carnet.adapters.db.tables import RegionRow, ResidentRow
 from carnet.domain.errors import ConflictError
 
@@ -23,8 +24,30 @@ if TYPE_CHECKING:
 
 __all__ = ["SqlAlchemyResidentBulkWriter"]
 
-_COLUMNS = tuple(c.name for c in ResidentRow.__table__.columns)
+_INSERT = (
+    f"INSERT INTO residents ({', '.join(RESIDENT_COLUMNS)}) "  # noqa: S608 - fixed column names
+    f"VALUES ({', '.join('?' * len(RESIDENT_COLUMNS))})"
+)
 _CHUNK = 1000
+
+
+_CREATED, _UPDATED = RESIDENT_COLUMNS.index("created_at"), RESIDENT_COLUMNS.index("updated_at")
+
+
+def _sqlite_row(row: tuple[object, ...], rendered: dict[datetime, str]) -> tuple[object, ...]:
+    """Render the two timestamps as UtcDateTime stores them on SQLite (naive UTC text).
+
+    A batch shares a handful of timestamps, so each is rendered once (``rendered``).
+    """
+    values = list(row)
+    for i in (_CREATED, _UPDATED):
+        stamp = values[i]
+        if isinstance(stamp, datetime):
+            text = rendered.get(stamp)
+            if text is None:
+                text = rendered[stamp] = stamp.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+            values[i] = text
+    return tuple(values)
 
 
 class SqlAlchemyResidentBulkWriter:
@@ -67,10 +90,13 @@ class SqlAlchemyResidentBulkWriter:
         if self._postgres:
             self._copy(residents, created_by)
             return
-        rows = [resident_row_values(r, created_by) for r in residents]
+        # The DBAPI directly: SQLAlchemy's per-row parameter processing would cost
+        # more than SQLite's own insert. Datetimes go in as SQLAlchemy stores them.
+        rendered: dict[datetime, str] = {}
+        rows = [_sqlite_row(resident_row_tuple(r, created_by), rendered) for r in residents]
         try:
             with self._engine.begin() as conn:
-                conn.execute(insert(ResidentRow), rows)
+                conn.exec_driver_sql(_INSERT, rows)
         except IntegrityError as exc:
             raise ConflictError("a UIN or reference in the batch is taken") from exc
 
@@ -81,11 +107,10 @@ class SqlAlchemyResidentBulkWriter:
         try:
             driver = raw.driver_connection
             assert isinstance(driver, psycopg.Connection)  # noqa: S101 - postgresql+psycopg
-            statement = f"COPY residents ({', '.join(_COLUMNS)}) FROM STDIN"
+            statement = f"COPY residents ({', '.join(RESIDENT_COLUMNS)}) FROM STDIN"
             with driver.cursor() as cur, cur.copy(statement) as copy:
                 for r in residents:
-                    values = resident_row_values(r, created_by)
-                    copy.write_row([values[c] for c in _COLUMNS])
+                    copy.write_row(resident_row_tuple(r, created_by))
             driver.commit()
         except psycopg.errors.UniqueViolation as exc:
             raw.rollback()

@@ -31,11 +31,13 @@ if TYPE_CHECKING:
     from carnet.services.uow import ResidentQuery
 
 __all__ = [
+    "RESIDENT_COLUMNS",
     "SqlAlchemyOfficialRepository",
     "SqlAlchemyRegionRepository",
     "SqlAlchemyResidentRepository",
     "SqlAlchemyStationRepository",
     "SqlAlchemyTokenRepository",
+    "resident_row_tuple",
     "resident_row_values",
 ]
 
@@ -176,39 +178,47 @@ class SqlAlchemyStationRepository:
         return [_station(r) for r in self._s.scalars(stmt)]
 
 
-def resident_row_values(resident: Resident, created_by: str | None) -> dict[str, object]:
-    """Return the column values of a resident row (shared with bulk writers)."""
+RESIDENT_COLUMNS: tuple[str, ...] = tuple(c.name for c in ResidentRow.__table__.columns)
+
+
+def resident_row_tuple(resident: Resident, created_by: str | None) -> tuple[object, ...]:
+    """Return a resident's column values in :data:`RESIDENT_COLUMNS` order (bulk writes)."""
     keys = resident.name_keys
     dob = resident.date_of_birth
-    return {
-        "id": resident.id,
-        "uin": resident.uin,
-        "external_ref": resident.external_ref,
-        "family_name_native": resident.family_name_native,
-        "given_name_native": resident.given_name_native,
-        "family_name_latin": resident.family_name_latin,
-        "given_name_latin": resident.given_name_latin,
-        "family_key_native": keys[0],
-        "given_key_native": keys[1],
-        "family_key_latin": keys[2],
-        "given_key_latin": keys[3],
-        "birth_year": dob.year,
-        "birth_month": dob.month,
-        "birth_day": dob.day,
-        "sex": resident.sex.value,
-        "place_of_birth": resident.place_of_birth,
-        "address": resident.address,
-        "region_code": resident.region_code,
-        "household_ref": resident.household_ref,
-        "phone": resident.phone,
-        "email": resident.email,
-        "status": resident.status.value,
-        "merged_into": resident.merged_into,
-        "version": resident.version,
-        "created_at": resident.created_at,
-        "updated_at": resident.updated_at,
-        "created_by": created_by,
-    }
+    return (
+        resident.id,
+        resident.uin,
+        resident.external_ref,
+        resident.family_name_native,
+        resident.given_name_native,
+        resident.family_name_latin,
+        resident.given_name_latin,
+        keys[0],
+        keys[1],
+        keys[2],
+        keys[3],
+        dob.year,
+        dob.month,
+        dob.day,
+        resident.sex.value,
+        resident.place_of_birth,
+        resident.address,
+        resident.region_code,
+        resident.household_ref,
+        resident.phone,
+        resident.email,
+        resident.status.value,
+        resident.merged_into,
+        resident.version,
+        resident.created_at,
+        resident.updated_at,
+        created_by,
+    )
+
+
+def resident_row_values(resident: Resident, created_by: str | None) -> dict[str, object]:
+    """Return the column values of a resident row by column name."""
+    return dict(zip(RESIDENT_COLUMNS, resident_row_tuple(resident, created_by), strict=True))
 
 
 def _resident(row: ResidentRow) -> Resident:

@@ -12,14 +12,15 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+# FastAPI resolves dependency annotations at run time, so these imports cannot
+# live under TYPE_CHECKING.
+from carnet.bootstrap import Container
 from carnet.domain.errors import AuthenticationError
+from carnet.domain.officials import Permission, Principal  # noqa: TC001
 from carnet.services import auth
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-
-    from carnet.bootstrap import Container
-    from carnet.domain.officials import Permission, Principal
 
 __all__ = ["ContainerDep", "bearer_token", "get_container", "get_principal", "require"]
 
@@ -32,7 +33,7 @@ def get_container(request: Request) -> Container:
     return container
 
 
-ContainerDep = Annotated["Container", Depends(get_container)]
+ContainerDep = Annotated[Container, Depends(get_container)]
 
 
 def bearer_token(

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import typer
 
+from carnet.adapters.background import iterate_in_child
 from carnet.adapters.db.bulk import SqlAlchemyResidentBulkWriter
 from carnet.entrypoints.cli.context import container, handle_errors, progress_bar
-from carnet.services.imports import import_residents
+from carnet.services.imports import parse_file, write_batches
 from carnet.services.reference import load_reference
 
 __all__ = ["import_app", "regions_app", "synth"]
@@ -35,18 +36,22 @@ def import_residents_command(
         # The rejects file holds the rejected rows as they were: keep it private.
         fd = os.open(side, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with (
-            file.open("rb") as source,
             open(fd, "w", encoding="utf-8", newline="") as out,  # noqa: PTH123
             progress_bar(total=size, unit_bytes=True) as bar,
         ):
             task = bar.add_task("importing", total=size)
-            report = import_residents(
+            batches = iterate_in_child(
+                parse_file,
+                str(file),
+                writer.region_codes(),
+                box.clock.now(),
+                batch_size or box.settings.import_batch_size,
+            )
+            report = write_batches(
                 writer,
-                source,
+                batches,
                 out,
-                clock=box.clock,
                 random_bytes=box.random_bytes,
-                batch_size=batch_size or box.settings.import_batch_size,
                 on_progress=lambda done: bar.update(task, completed=done),
             )
     typer.echo(
