@@ -1,0 +1,223 @@
+"""Safe CBOR decoding and deterministic CBOR encoding (RFC 8949).
+
+Everything a checkpoint decodes arrives from a stranger's QR code, so
+:func:`decode_cbor` is the only way Carnet reads CBOR. On top of cbor2 it:
+
+* refuses input longer than ``max_size`` and nesting deeper than ``max_depth``
+  (tags count as a level);
+* refuses duplicate map keys, which RFC 8949 §5.6 makes invalid and cbor2
+  would otherwise resolve silently in favour of the last one;
+* refuses indefinite-length items: none of the formats we read (COSE, CWT,
+  Claim 169, Token Status List) uses them, and they are a classic source of
+  parser differentials;
+* refuses every tag except the ones the caller names, including cbor2's
+  built-in semantic tags (dates, bignums, regular expressions, shared and
+  cyclic references, string references, ...): none of our formats uses them,
+  and several turn untrusted bytes into live objects;
+* refuses trailing bytes after the single top-level item (RFC 8949 §5.3.1
+  calls such input not well-formed for a single data item);
+* raises :class:`DecodeError` for every failure, and nothing else.
+
+It does *not* insist on deterministic encoding when reading: signatures cover
+the exact bytes that were signed, so a non-preferred but well-formed encoding
+changes nothing, and other Claim 169 encoders need not sort their maps.
+
+:func:`encode_deterministic` writes the core deterministic encoding of RFC 8949
+§4.2.1 for what Carnet signs: preferred (shortest) argument and float forms,
+definite lengths only, and map keys sorted by the bytewise lexicographic order
+of their encodings (cbor2's ``canonical=True`` sorts by length first, the
+RFC 7049 §3.9 rule, which differs for keys such as ``-1`` and ``24``).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any, Final
+
+import cbor2
+
+from carnet.domain.errors import DecodeError, ValidationError
+
+__all__ = [
+    "DEFAULT_MAX_DEPTH",
+    "DEFAULT_MAX_SIZE",
+    "decode_cbor",
+    "encode_deterministic",
+]
+
+#: Default upper bound on the encoded size, in bytes.
+DEFAULT_MAX_SIZE: Final = 64 * 1024
+#: Default upper bound on nesting (arrays, maps and tags each add a level).
+DEFAULT_MAX_DEPTH: Final = 16
+
+# The tags cbor2 6.x decodes into Python objects by itself (found by probing
+# every tag below 70,000 and the 64-bit edges; tests/unit/credentials/test_cbor.py
+# repeats the probe so a cbor2 upgrade that adds one cannot slip through).
+_BUILTIN_SEMANTIC_TAGS: Final = frozenset(
+    {0, 1, 2, 3, 4, 5, 25, 28, 29, 30, 35, 36, 37, 52, 54, 100, 256, 258, 260, 261, 1004}
+    | {43000, 55799}
+)
+
+# Errors cbor2 (a Rust extension) may raise on malformed input besides CBORError.
+_DECODER_FAILURES: Final = (
+    cbor2.CBORError,
+    ValueError,
+    TypeError,
+    OverflowError,
+    EOFError,
+    RecursionError,
+)
+
+
+class _RefusedTagError(ValueError):
+    """A tag the caller did not allow (caught and re-raised by cbor2 as CBORDecodeError)."""
+
+
+def _refuse(_value: object, _immutable: bool) -> object:
+    raise _RefusedTagError
+
+
+def _keep(tag: int) -> cbor2.SemanticDecoderCallback:
+    def keep(value: object, _immutable: bool) -> object:
+        return cbor2.CBORTag(tag, value)
+
+    return keep
+
+
+@lru_cache(maxsize=16)
+def _semantic_decoders(allowed_tags: frozenset[int]) -> dict[int, cbor2.SemanticDecoderCallback]:
+    return {tag: _keep(tag) if tag in allowed_tags else _refuse for tag in _BUILTIN_SEMANTIC_TAGS}
+
+
+@lru_cache(maxsize=16)
+def _tag_hook(allowed_tags: frozenset[int]) -> cbor2.TagHook:
+    def hook(tag: cbor2.CBORTag, _immutable: bool) -> object:
+        if tag.tag not in allowed_tags:
+            raise _RefusedTagError
+        return tag
+
+    return hook
+
+
+def decode_cbor(
+    data: bytes,
+    *,
+    max_size: int = DEFAULT_MAX_SIZE,
+    max_depth: int = DEFAULT_MAX_DEPTH,
+    allowed_tags: frozenset[int] = frozenset(),
+) -> Any:  # noqa: ANN401 - a CBOR data item is any of several Python types
+    """Decode exactly one CBOR data item from ``data``, refusing anything risky.
+
+    Tags in ``allowed_tags`` come back as :class:`cbor2.CBORTag`; maps come
+    back as :class:`dict`, arrays as :class:`list`.
+
+    Raises:
+        DecodeError: ``data`` is larger than ``max_size``, not well-formed
+            (RFC 8949 §5.3.1), nests deeper than ``max_depth``, has duplicate map
+            keys (§5.6), indefinite lengths, a tag outside ``allowed_tags``,
+            invalid UTF-8 in a text string, or trailing bytes.
+    """
+    if len(data) > max_size:
+        raise DecodeError(f"CBOR: {len(data)} bytes exceed the {max_size}-byte limit")
+    stream = io.BytesIO(data)
+    decoder = cbor2.CBORDecoder(
+        stream,
+        tag_hook=_tag_hook(allowed_tags),
+        semantic_decoders=_semantic_decoders(allowed_tags),
+        max_depth=max_depth,
+        allow_indefinite=False,
+        allow_duplicate_keys=False,
+    )
+    try:
+        value = decoder.decode()
+    except _DECODER_FAILURES as exc:
+        raise DecodeError("CBOR: malformed or refused data item") from exc
+    if stream.tell() != len(data):
+        raise DecodeError("CBOR: trailing bytes after the data item")
+    return value
+
+
+# ----------------------------------------------------------------- encoding
+
+_UINT, _NINT, _BSTR, _TSTR, _ARRAY, _MAP, _TAG = range(7)
+_MAX_ARGUMENT: Final = 2**64 - 1
+_SIMPLE: Final = {False: b"\xf4", True: b"\xf5", None: b"\xf6"}
+_ONE_BYTE, _TWO_BYTES, _FOUR_BYTES, _EIGHT_BYTES = 24, 25, 26, 27
+
+
+def _head(major: int, argument: int) -> bytes:
+    """Encode a data item head with its argument in preferred form (RFC 8949 §3, §4.2.1)."""
+    if argument < _ONE_BYTE:
+        return bytes((major << 5 | argument,))
+    for info, size in ((_ONE_BYTE, 1), (_TWO_BYTES, 2), (_FOUR_BYTES, 4)):
+        if argument < 1 << (8 * size):
+            return bytes((major << 5 | info,)) + argument.to_bytes(size, "big")
+    return bytes((major << 5 | _EIGHT_BYTES,)) + argument.to_bytes(8, "big")
+
+
+def _encode(value: object, out: bytearray, depth: int) -> None:
+    """Append the deterministic encoding of ``value``; ``depth`` counts enclosing containers."""
+    if value is None or isinstance(value, bool):
+        out += _SIMPLE[value]
+    elif isinstance(value, int):
+        if not -_MAX_ARGUMENT - 1 <= value <= _MAX_ARGUMENT:
+            raise ValidationError("CBOR: integer outside the 64-bit range")
+        out += _head(_UINT, value) if value >= 0 else _head(_NINT, -1 - value)
+    elif isinstance(value, bytes):
+        out += _head(_BSTR, len(value)) + value
+    elif isinstance(value, str):
+        encoded = value.encode("utf-8")
+        out += _head(_TSTR, len(encoded)) + encoded
+    elif isinstance(value, float):
+        out += cbor2.dumps(value, canonical=True)
+    elif isinstance(value, list | tuple | Mapping | cbor2.CBORTag):
+        if depth >= DEFAULT_MAX_DEPTH:  # the same bound decode_cbor enforces
+            raise ValidationError("CBOR: value nests too deeply to encode")
+        _encode_container(value, out, depth + 1)
+    else:
+        raise ValidationError(f"CBOR: cannot encode a {type(value).__name__}")
+
+
+def _encode_container(
+    value: list[object] | tuple[object, ...] | Mapping[object, object] | cbor2.CBORTag,
+    out: bytearray,
+    depth: int,
+) -> None:
+    if isinstance(value, cbor2.CBORTag):
+        out += _head(_TAG, value.tag)
+        _encode(value.value, out, depth)
+    elif isinstance(value, Mapping):
+        # RFC 8949 §4.2.1: keys sorted by the bytewise order of their encodings.
+        entries: dict[bytes, object] = {}
+        for key, item in value.items():
+            encoded_key = bytearray()
+            _encode(key, encoded_key, depth)
+            if bytes(encoded_key) in entries:
+                raise ValidationError("CBOR: two map keys have the same encoding")
+            entries[bytes(encoded_key)] = item
+        out += _head(_MAP, len(entries))
+        for encoded in sorted(entries):
+            out += encoded
+            _encode(entries[encoded], out, depth)
+    else:
+        out += _head(_ARRAY, len(value))
+        for item in value:
+            _encode(item, out, depth)
+
+
+def encode_deterministic(value: object) -> bytes:
+    """Encode ``value`` with the core deterministic encoding of RFC 8949 §4.2.1.
+
+    Supported: ``None``, ``bool``, ``int`` (64-bit range), ``bytes``, ``str``,
+    ``float``, ``list``/``tuple``, mappings and :class:`cbor2.CBORTag`.
+
+    Raises:
+        ValidationError: an unsupported type, an integer beyond 64 bits, two
+            map keys with the same encoding, or nesting deeper than
+            :data:`DEFAULT_MAX_DEPTH`.
+    """
+    out = bytearray()
+    _encode(value, out, 0)
+    return bytes(out)

@@ -1,0 +1,319 @@
+"""COSE_Sign1 (RFC 9052 §4.2) with ES256 and EdDSA, on cbor2 and cryptography.
+
+Carnet signs every credential as a tagged ``COSE_Sign1``::
+
+    18([ h'A10126',              / protected: {1 (alg): -7 (ES256)} /
+         {4 (kid): h'…8 bytes…'}, / unprotected /
+         h'…CWT claims…',         / payload /
+         h'…64 bytes…' ])         / signature /
+
+The signature covers ``Sig_structure = ["Signature1", protected, external_aad,
+payload]`` (RFC 9052 §4.4). ES256 signatures are the raw ``r || s`` pair of
+32-byte integers (RFC 9053 §2.1), converted to and from DER only at the
+``cryptography`` boundary; EdDSA uses Ed25519 (RFC 9053 §2.2).
+
+Where each failure lands:
+
+* :func:`parse_sign1` raises :class:`DecodeError` for anything structurally
+  wrong: not a tagged COSE_Sign1, header labels that are not ``int``/``tstr`` or
+  that appear in both buckets (RFC 9052 §3), an ``alg`` that is missing, not in
+  the protected bucket (§3.1 requires it to be authenticated), of the wrong
+  type, or not one Carnet accepts (ES256, EdDSA; there is no "none"), a
+  ``crit`` naming a header Carnet does not process, a ``kid`` that is not a
+  byte string, a detached payload, or a signature of the wrong length.
+* :func:`verify_sign1` raises :class:`SignatureInvalidError` when the signature
+  does not verify, and also when the key offered does not fit the message's
+  ``alg`` (an Ed25519 key for ES256, a P-384 key, ...): the message is
+  well-formed, it just is not signed by that key.
+
+No pycose: its ES256 is pure Python and far too slow for a checkpoint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from types import MappingProxyType
+from typing import Any, Final, TypeAlias, TypeVar
+
+import cbor2
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519
+from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
+
+from carnet.credentials.cbor import DEFAULT_MAX_SIZE, decode_cbor, encode_deterministic
+from carnet.credentials.signing import Algorithm, Signer
+from carnet.domain.errors import (
+    DecodeError,
+    InfrastructureError,
+    SignatureInvalidError,
+    ValidationError,
+)
+
+__all__ = [
+    "COSE_SIGN1_TAG",
+    "CWT_TAG",
+    "HEADER_ALG",
+    "HEADER_CRIT",
+    "HEADER_KID",
+    "HeaderMap",
+    "PublicKey",
+    "Sign1",
+    "parse_sign1",
+    "sign1",
+    "verify_sign1",
+]
+
+#: CBOR tag of a COSE_Sign1 message (RFC 9052 §2).
+COSE_SIGN1_TAG: Final = 18
+#: CBOR tag of a CWT (RFC 8392 §6); accepted around the COSE_Sign1, never emitted.
+CWT_TAG: Final = 61
+
+#: Common header parameter labels (RFC 9052 §3.1).
+HEADER_ALG: Final = 1
+HEADER_CRIT: Final = 2
+HEADER_KID: Final = 4
+
+#: The public keys :func:`verify_sign1` accepts.
+PublicKey: TypeAlias = ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
+
+#: A COSE header bucket, read-only.
+HeaderMap: TypeAlias = Mapping[int | str, Any]
+
+_T = TypeVar("_T")
+# Inside a tag cbor2 returns maps as its frozendict (exported below Python 3.15).
+_MAP_TYPES: Final = (dict, getattr(cbor2, "frozendict", dict))
+_SIGNATURE_SIZE: Final = 64  # ES256 r || s (RFC 9053 §2.1) and Ed25519 (RFC 8032 §5.1.6)
+_ES256_COORDINATE_SIZE: Final = 32
+_ECDSA_SHA256: Final = ec.ECDSA(hashes.SHA256())
+_ALLOWED_TAGS: Final = frozenset({COSE_SIGN1_TAG, CWT_TAG})
+_COSE_SIGN1_ITEMS: Final = 4
+_UNDERSTOOD_HEADERS: Final = frozenset({HEADER_ALG, HEADER_CRIT, HEADER_KID})
+_ALGORITHMS: Final = {int(alg): alg for alg in Algorithm}
+_ES256: Final = Algorithm.ES256
+# The protected headers Carnet itself writes, so that verification skips a CBOR decode.
+_KNOWN_PROTECTED: Final[dict[bytes, HeaderMap]] = {
+    encode_deterministic({HEADER_ALG: int(alg)}): MappingProxyType({HEADER_ALG: int(alg)})
+    for alg in Algorithm
+}
+# RFC 8949 §3: byte-string heads (major type 2) and their additional information.
+_BSTR: Final = 0x40
+_IMMEDIATE_LIMIT, _ONE_BYTE, _TWO_BYTES, _FOUR_BYTES = 24, 24, 25, 26
+# RFC 9052 §4.4: the first two items of Sig_structure for COSE_Sign1.
+_SIG_STRUCTURE_PREFIX: Final = b"\x84\x6aSignature1"
+
+
+@dataclass(frozen=True)
+class Sign1:
+    """A parsed, not yet verified, COSE_Sign1 message (RFC 9052 §4.2).
+
+    Attributes:
+        protected: the decoded protected header map.
+        unprotected: the unprotected header map.
+        alg: the signature algorithm from the protected ``alg`` header.
+        kid: the key identifier from either bucket, or ``None``.
+        payload: the signed payload; untrusted until :func:`verify_sign1`.
+        signature: the raw COSE signature (``r || s`` for ES256).
+        protected_bytes: the protected header exactly as signed.
+    """
+
+    protected: HeaderMap
+    unprotected: HeaderMap
+    alg: Algorithm
+    kid: bytes | None
+    payload: bytes = field(repr=False)
+    signature: bytes = field(repr=False)
+    protected_bytes: bytes = field(repr=False)
+
+
+def _construct(cls: type[_T], values: dict[str, object]) -> _T:
+    """Build frozen dataclass ``cls`` from values the caller has already checked.
+
+    Decoders run on every verification, and a frozen dataclass's ``__init__``
+    pays one ``object.__setattr__`` per field (microseconds for a dozen fields).
+    Like pydantic's ``model_construct``, this fills ``__dict__`` directly; absent
+    fields fall back to the class-level defaults, so ``cls`` must not use slots.
+    """
+    instance = object.__new__(cls)
+    instance.__dict__.update(values)
+    return instance
+
+
+@lru_cache(maxsize=1024)
+def _bstr_head(length: int) -> bytes:
+    # RFC 8949 §3 major type 2 head in preferred form, for the Sig_structure;
+    # cached because the same few lengths recur on every verification.
+    if length < _IMMEDIATE_LIMIT:
+        return bytes((_BSTR | length,))
+    for info, size in ((_ONE_BYTE, 1), (_TWO_BYTES, 2)):
+        if length < 1 << (8 * size):
+            return bytes((_BSTR | info, *length.to_bytes(size, "big")))
+    return bytes((_BSTR | _FOUR_BYTES, *length.to_bytes(4, "big")))
+
+
+def _sig_structure(protected: bytes, external_aad: bytes, payload: bytes) -> bytes:
+    """Return the ToBeSigned bytes: ``["Signature1", protected, aad, payload]`` (RFC 9052 §4.4)."""
+    return b"".join(
+        (
+            _SIG_STRUCTURE_PREFIX,
+            _bstr_head(len(protected)),
+            protected,
+            _bstr_head(len(external_aad)),
+            external_aad,
+            _bstr_head(len(payload)),
+            payload,
+        )
+    )
+
+
+def sign1(
+    payload: bytes,
+    signer: Signer,
+    *,
+    protected: Mapping[int, object] | None = None,
+    kid_in_protected: bool = False,
+    external_aad: bytes = b"",
+) -> bytes:
+    """Sign ``payload`` into a tagged COSE_Sign1 message (RFC 9052 §4.2, §4.4).
+
+    The protected bucket holds ``alg`` plus any ``protected`` extras (e.g.
+    ``typ``, label 16, RFC 9596); the ``kid`` goes unprotected, as in the EU DCC
+    and Claim 169 examples where it only selects a key, unless
+    ``kid_in_protected`` asks for it to be signed too.
+
+    Raises:
+        ValidationError: ``protected`` tries to set ``alg`` or ``kid``, or holds
+            a value CBOR cannot carry.
+        InfrastructureError: the signer failed, or returned a signature that
+            is not the 64-byte COSE form its algorithm requires.
+    """
+    extra = dict(protected or {})
+    if HEADER_ALG in extra or HEADER_KID in extra:
+        raise ValidationError("COSE: alg and kid come from the signer", field="protected")
+    headers: dict[int, object] = {HEADER_ALG: int(Algorithm(signer.algorithm)), **extra}
+    unprotected: dict[int, object] = {}
+    (headers if kid_in_protected else unprotected)[HEADER_KID] = bytes(signer.kid)
+    protected_bytes = encode_deterministic(headers)
+    signature = signer.sign(_sig_structure(protected_bytes, external_aad, payload))
+    if len(signature) != _SIGNATURE_SIZE:
+        raise InfrastructureError(
+            f"signer returned {len(signature)} bytes, not a {_SIGNATURE_SIZE}-byte COSE signature"
+        )
+    message = [protected_bytes, unprotected, payload, signature]
+    return encode_deterministic(cbor2.CBORTag(COSE_SIGN1_TAG, message))
+
+
+def _has_valid_labels(headers: Mapping[object, object]) -> bool:
+    # RFC 9052 §3: label = int / tstr. Exact types: a CBOR bool is not an int.
+    return all(type(label) is int or type(label) is str for label in headers)
+
+
+def _decode_protected(encoded: bytes) -> HeaderMap:
+    if not encoded:  # RFC 9052 §3: an empty protected bucket is a zero-length bstr
+        return MappingProxyType({})
+    headers = decode_cbor(encoded)
+    if not isinstance(headers, dict) or not _has_valid_labels(headers):
+        raise DecodeError("COSE: protected header is not a map of int or text labels")
+    return MappingProxyType(headers)
+
+
+def _check_crit(crit: object) -> None:
+    # RFC 9052 §3.1: crit is a non-empty array of labels, and a recipient that
+    # does not process one of them must reject the message.
+    if not isinstance(crit, list) or not crit:
+        raise DecodeError("COSE: crit is not a non-empty array")
+    if not all(type(label) is int and label in _UNDERSTOOD_HEADERS for label in crit):
+        raise DecodeError("COSE: crit names a header Carnet does not process")
+
+
+def _unwrap(item: object) -> tuple[bytes, object, bytes, bytes]:
+    """Return the four items of a (CWT-tagged) tagged COSE_Sign1 (RFC 9052 §4.2)."""
+    if type(item) is cbor2.CBORTag and item.tag == CWT_TAG:
+        item = item.value
+    if type(item) is not cbor2.CBORTag or item.tag != COSE_SIGN1_TAG:
+        raise DecodeError("COSE: not a tagged COSE_Sign1 message")
+    body = item.value  # inside a tag, cbor2 returns arrays as tuples, maps as frozendict
+    if type(body) is not tuple or len(body) != _COSE_SIGN1_ITEMS:
+        raise DecodeError("COSE: COSE_Sign1 is not an array of four items")
+    protected_bytes, unprotected, payload, signature = body
+    if type(protected_bytes) is not bytes:
+        raise DecodeError("COSE: protected header is not a byte string")
+    if type(payload) is not bytes:
+        raise DecodeError("COSE: payload is not an attached byte string")
+    if type(signature) is not bytes or len(signature) != _SIGNATURE_SIZE:
+        raise DecodeError("COSE: signature is not a 64-byte string")
+    return protected_bytes, unprotected, payload, signature
+
+
+def parse_sign1(data: bytes, *, max_size: int = DEFAULT_MAX_SIZE) -> Sign1:
+    """Parse a tagged COSE_Sign1 message, optionally wrapped in the CWT tag.
+
+    Nothing is verified here; the result only says what the message claims.
+
+    Raises:
+        DecodeError: see the module docstring for every case.
+    """
+    # Runs on every verification: exact type checks and few helper calls.
+    protected_bytes, unprotected, payload, signature = _unwrap(
+        decode_cbor(data, max_size=max_size, allowed_tags=_ALLOWED_TAGS)
+    )
+    protected = _KNOWN_PROTECTED.get(protected_bytes) or _decode_protected(protected_bytes)
+    if not isinstance(unprotected, _MAP_TYPES) or not _has_valid_labels(unprotected):
+        raise DecodeError("COSE: unprotected header is not a map of int or text labels")
+    if not protected.keys().isdisjoint(unprotected.keys()):
+        raise DecodeError("COSE: a header label appears in both buckets (RFC 9052 §3)")
+    if HEADER_ALG in unprotected or HEADER_CRIT in unprotected:
+        raise DecodeError("COSE: alg and crit must be in the protected header (RFC 9052 §3.1)")
+    alg = protected.get(HEADER_ALG)
+    algorithm = _ALGORITHMS.get(alg) if type(alg) is int else None
+    if algorithm is None:
+        raise DecodeError("COSE: missing or unsupported alg")
+    if HEADER_CRIT in protected:
+        _check_crit(protected[HEADER_CRIT])
+    kid = unprotected.get(HEADER_KID) if HEADER_KID in unprotected else protected.get(HEADER_KID)
+    if kid is not None and type(kid) is not bytes:
+        raise DecodeError("COSE: kid is not a byte string")
+    # Built without __init__ (see _construct): every field was checked above.
+    return _construct(
+        Sign1,
+        {
+            "protected": protected,
+            "unprotected": unprotected,
+            "alg": algorithm,
+            "kid": kid,
+            "payload": payload,
+            "signature": signature,
+            "protected_bytes": protected_bytes,
+        },
+    )
+
+
+def verify_sign1(msg: Sign1, public_key: PublicKey, *, external_aad: bytes = b"") -> bytes:
+    """Verify ``msg`` under ``public_key`` and return its payload (RFC 9052 §4.4).
+
+    Raises:
+        SignatureInvalidError: the signature does not verify, or the key does
+            not fit ``msg.alg`` (ES256 needs a P-256 key, EdDSA an Ed25519 key).
+    """
+    to_be_signed = _sig_structure(msg.protected_bytes, external_aad, msg.payload)
+    try:
+        if msg.alg is _ES256:
+            if not isinstance(public_key, ec.EllipticCurvePublicKey) or not isinstance(
+                public_key.curve, ec.SECP256R1
+            ):
+                raise SignatureInvalidError("COSE: ES256 needs a P-256 public key")
+            size = _ES256_COORDINATE_SIZE
+            der = encode_dss_signature(
+                int.from_bytes(msg.signature[:size], "big"),
+                int.from_bytes(msg.signature[size:], "big"),
+            )
+            public_key.verify(der, to_be_signed, _ECDSA_SHA256)
+        else:
+            if not isinstance(public_key, ed25519.Ed25519PublicKey):
+                raise SignatureInvalidError("COSE: EdDSA needs an Ed25519 public key")
+            public_key.verify(msg.signature, to_be_signed)
+    except InvalidSignature as exc:
+        raise SignatureInvalidError("COSE: signature does not verify") from exc
+    return msg.payload
