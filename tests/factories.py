@@ -153,3 +153,13 @@ def create_official(
         scope=scope,
         clock=clock,
     )
+
+
+def principal_of(official: Official) -> Principal:
+    """The principal of a stored official (as sign-in would resolve it)."""
+    return Principal(
+        official_id=official.id,
+        username=official.username,
+        roles=official.roles,
+        scope=official.scope,
+    )

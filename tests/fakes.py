@@ -7,19 +7,35 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Self
 
+from carnet.domain.actions import LoggedAction
 from carnet.domain.errors import ConflictError, StaleVersionError
+from carnet.domain.messages import MessageState
+from carnet.domain.proposals import ProposalState
+from carnet.ledger.compact import CompactRange
+from carnet.ledger.store import InMemoryHashStore
+from carnet.ledger.tree import TreeAppender
+from carnet.services.ledger import TreeHead, seal
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from types import TracebackType
 
+    from carnet.domain.actions import Action
+    from carnet.domain.messages import Message
     from carnet.domain.officials import Official
     from carnet.domain.persons import Resident, ResidentChange
+    from carnet.domain.proposals import Proposal
     from carnet.domain.regions import Region, Station
+    from carnet.services.ledger import LogKey, SealedAction, StoredCheckpoint
     from carnet.services.uow import (
         AuthToken,
+        LedgerRepository,
         OfficialRepository,
+        OutboxRepository,
+        ProposalRepository,
         RegionRepository,
+        ResidentAccessRepository,
+        ResidentCode,
         ResidentQuery,
         ResidentRepository,
         StationRepository,
@@ -63,6 +79,22 @@ class _Store:
         self.changes: list[ResidentChange] = []
         self.officials: dict[str, Official] = {}
         self.tokens: dict[str, AuthToken] = {}
+        self.outbox: dict[str, Message] = {}
+        self.codes: dict[str, ResidentCode] = {}
+        self.resident_tokens: dict[str, AuthToken] = {}
+        self.proposals: dict[str, Proposal] = {}
+        self.ledger = _LedgerState()
+
+
+class _LedgerState:
+    """The in-memory transparency log: sealed leaves, node hashes, checkpoints, keys."""
+
+    def __init__(self) -> None:
+        self.leaves: list[SealedAction] = []
+        self.nodes = InMemoryHashStore()
+        self.frontier = CompactRange()
+        self.checkpoints: list[StoredCheckpoint] = []
+        self.keys: list[LogKey] = []
 
 
 class InMemoryRegionRepository:
@@ -118,6 +150,9 @@ class InMemoryResidentRepository:
 
     def get_by_uin(self, uin: str) -> Resident | None:
         return next((r for r in self._s.residents.values() if r.uin == uin), None)
+
+    def get(self, resident_id: str) -> Resident | None:
+        return self._s.residents.get(resident_id)
 
     def add(self, resident: Resident, created_by: str | None) -> None:
         del created_by
@@ -213,6 +248,140 @@ class InMemoryTokenRepository:
         return len(live)
 
 
+class InMemoryOutboxRepository:
+    def __init__(self, store: _Store) -> None:
+        self._s = store
+
+    def add(self, message: Message) -> None:
+        self._s.outbox[message.id] = message
+
+    def due(self, now: datetime, limit: int) -> list[Message]:
+        due = [
+            m
+            for m in self._s.outbox.values()
+            if m.state is MessageState.PENDING and m.next_attempt_at <= now
+        ]
+        return sorted(due, key=lambda m: (m.next_attempt_at, m.id))[:limit]
+
+    def save(self, message: Message) -> None:
+        self._s.outbox[message.id] = message
+
+    def get(self, message_id: str) -> Message | None:
+        return self._s.outbox.get(message_id)
+
+
+class InMemoryResidentAccessRepository:
+    def __init__(self, store: _Store) -> None:
+        self._s = store
+
+    def add_code(self, code: ResidentCode) -> None:
+        self._s.codes[code.id] = code
+
+    def recent_codes(self, resident_id: str, since: datetime) -> list[ResidentCode]:
+        found = [
+            c
+            for c in self._s.codes.values()
+            if c.resident_id == resident_id and c.created_at >= since
+        ]
+        return sorted(found, key=lambda c: c.created_at, reverse=True)
+
+    def save_code(self, code: ResidentCode) -> None:
+        self._s.codes[code.id] = code
+
+    def add_token(self, token: AuthToken) -> None:
+        self._s.resident_tokens[token.token_hash] = token
+
+    def get_token(self, token_hash: str) -> AuthToken | None:
+        return self._s.resident_tokens.get(token_hash)
+
+    def revoke_token(self, token_hash: str, at: datetime) -> None:
+        token = self._s.resident_tokens.get(token_hash)
+        if token is not None and token.revoked_at is None:
+            self._s.resident_tokens[token_hash] = replace(token, revoked_at=at)
+
+
+class InMemoryProposalRepository:
+    def __init__(self, store: _Store) -> None:
+        self._s = store
+
+    def add(self, proposal: Proposal) -> None:
+        self._s.proposals[proposal.id] = proposal
+
+    def get(self, proposal_id: str) -> Proposal | None:
+        return self._s.proposals.get(proposal_id)
+
+    def save(self, proposal: Proposal) -> None:
+        if self._s.proposals[proposal.id].state is not ProposalState.PENDING:
+            raise StaleVersionError("decided meanwhile")
+        self._s.proposals[proposal.id] = proposal
+
+    def pending(self, action: str | None = None) -> list[Proposal]:
+        found = [
+            p
+            for p in self._s.proposals.values()
+            if p.state is ProposalState.PENDING and action in (None, p.action)
+        ]
+        return sorted(found, key=lambda p: p.proposed_at)
+
+
+class InMemoryLedgerRepository:
+    """The log in memory, sealing leaves exactly as the SQL repository does."""
+
+    def __init__(self, state: _LedgerState, clock: FakeClock) -> None:
+        self._s = state
+        self._clock = clock
+
+    def append(self, action: Action) -> int:
+        return self.append_many([action])[0]
+
+    def append_many(self, actions: Sequence[Action]) -> list[int]:
+        now = self._clock.now()
+        sealed = [seal(a, at=now) for a in actions]
+        appender = TreeAppender(self._s.nodes, self._s.frontier)
+        start = appender.size
+        appender.append([s.leaf_hash for s in sealed])
+        self._s.frontier = appender.frontier
+        self._s.leaves.extend(sealed)
+        return list(range(start, appender.size))
+
+    def actions_on(self, kind: str, record_id: str) -> list[LoggedAction]:
+        return [
+            LoggedAction(
+                index=i,
+                action_type=s.leaf.action_type,
+                official_id=s.leaf.official_id,
+                official_role=s.leaf.official_role,
+                station=s.leaf.station,
+                at=s.leaf.at,
+                reason=s.reason,
+            )
+            for i, s in enumerate(self._s.leaves)
+            if any(sub.kind == kind and sub.record_id == record_id for sub in s.subjects)
+        ]
+
+    def head(self, *, lock: bool = False) -> TreeHead:
+        del lock
+        return TreeHead(self._s.frontier.size, self._s.frontier.root())
+
+    def hash_store(self) -> InMemoryHashStore:
+        return self._s.nodes
+
+    def entry(self, index: int) -> bytes | None:
+        return self._s.leaves[index].entry if 0 <= index < len(self._s.leaves) else None
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        return self._s.checkpoints[-1] if self._s.checkpoints else None
+
+    def add_checkpoint(self, checkpoint: StoredCheckpoint) -> None:
+        self._s.checkpoints.append(checkpoint)
+
+    def log_keys(self) -> list[LogKey]:
+        return list(self._s.keys)
+
+    def add_log_key(self, key: LogKey) -> None:
+        self._s.keys.append(key)
+
+
 class InMemoryUnitOfWork:
     """A unit of work over a shared in-memory store, with real rollback semantics.
 
@@ -225,10 +394,15 @@ class InMemoryUnitOfWork:
     residents: ResidentRepository
     officials: OfficialRepository
     tokens: TokenRepository
+    outbox: OutboxRepository
+    resident_access: ResidentAccessRepository
+    proposals: ProposalRepository
+    ledger: LedgerRepository
 
-    def __init__(self, store: _Store | None = None) -> None:
+    def __init__(self, store: _Store | None = None, clock: FakeClock | None = None) -> None:
         self.store = store or _Store()
         self.commits = 0
+        self.clock = clock or FakeClock()
 
     def __enter__(self) -> Self:
         self._work = copy.deepcopy(self.store)
@@ -237,6 +411,10 @@ class InMemoryUnitOfWork:
         self.residents = InMemoryResidentRepository(self._work)
         self.officials = InMemoryOfficialRepository(self._work)
         self.tokens = InMemoryTokenRepository(self._work)
+        self.outbox = InMemoryOutboxRepository(self._work)
+        self.resident_access = InMemoryResidentAccessRepository(self._work)
+        self.proposals = InMemoryProposalRepository(self._work)
+        self.ledger = InMemoryLedgerRepository(self._work.ledger, self.clock)
         return self
 
     def __exit__(
@@ -256,4 +434,4 @@ class InMemoryUnitOfWork:
 
     def fresh(self) -> InMemoryUnitOfWork:
         """Another unit of work over the same store."""
-        return InMemoryUnitOfWork(self.store)
+        return InMemoryUnitOfWork(self.store, self.clock)

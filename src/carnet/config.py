@@ -31,6 +31,22 @@ class Settings(BaseSettings):
     key_passphrase: SecretStr = SecretStr(_DEV_KEY_PASSPHRASE)
     import_batch_size: int = Field(default=5000, ge=1, le=100_000)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    # The transparency log: its origin line (also the note key name), how often the
+    # worker signs a checkpoint (every leaf is covered within a minute), and
+    # whether reading a resident record without a stated reason is refused.
+    log_origin: str = Field(default="carnet.example/log", min_length=1, max_length=200)
+    checkpoint_interval_seconds: int = Field(default=30, ge=1, le=60)
+    read_reason_required: bool = False
+    notify_backend: Literal["console", "file", "smtp"] = "console"
+    notify_file: str = "var/outbox.jsonl"
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_from: str = "carnet@example.org"
+    export_dir: str = "var/exports"
+    issuer_dir: str = "var/issuer"
+    pkcs11_module: str | None = None
+    pkcs11_token: str = "carnet"  # noqa: S105 - a token label, not a secret
+    pkcs11_pin: SecretStr = SecretStr("")
 
     @model_validator(mode="after")
     def _refuse_dev_secrets(self) -> Self:

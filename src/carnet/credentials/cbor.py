@@ -31,7 +31,7 @@ RFC 7049 §3.9 rule, which differs for keys such as ``-1`` and ``24``).
 
 from __future__ import annotations
 
-import io
+import secrets
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, Final
@@ -69,6 +69,12 @@ _DECODER_FAILURES: Final = (
     EOFError,
     RecursionError,
 )
+
+
+# See decode_cbor: an array of two items, and a byte string of 16 random bytes.
+_PAIR_HEAD: Final = b"\x82"
+_NONCE: Final = secrets.token_bytes(16)
+_SENTINEL: Final = b"\x50" + _NONCE
 
 
 class _RefusedTagError(ValueError):
@@ -121,22 +127,25 @@ def decode_cbor(
     """
     if len(data) > max_size:
         raise DecodeError(f"CBOR: {len(data)} bytes exceed the {max_size}-byte limit")
-    stream = io.BytesIO(data)
-    decoder = cbor2.CBORDecoder(
-        stream,
-        tag_hook=_tag_hook(allowed_tags),
-        semantic_decoders=_semantic_decoders(allowed_tags),
-        max_depth=max_depth,
-        allow_indefinite=False,
-        allow_duplicate_keys=False,
-    )
+    # cbor2.loads stops after the first item and cannot say where, and a decoder
+    # object over a stream (which can) costs more than the decoding itself. So the
+    # input goes into a two-item array whose second item is a secret nonce: the
+    # nonce comes back intact exactly when ``data`` is one whole item. Trailing
+    # bytes would have to spell the nonce to pass, truncated input eats into it.
     try:
-        value = decoder.decode()
+        wrapper = cbor2.loads(
+            b"".join((_PAIR_HEAD, data, _SENTINEL)),
+            tag_hook=_tag_hook(allowed_tags),
+            semantic_decoders=_semantic_decoders(allowed_tags),
+            max_depth=max_depth + 1,  # the wrapping array is one more level
+            allow_indefinite=False,
+            allow_duplicate_keys=False,
+        )
     except _DECODER_FAILURES as exc:
         raise DecodeError("CBOR: malformed or refused data item") from exc
-    if stream.tell() != len(data):
+    if type(wrapper[1]) is not bytes or wrapper[1] != _NONCE:
         raise DecodeError("CBOR: trailing bytes after the data item")
-    return value
+    return wrapper[0]
 
 
 # ----------------------------------------------------------------- encoding
@@ -158,7 +167,7 @@ def _head(major: int, argument: int) -> bytes:
 
 
 def _encode(value: object, out: bytearray, depth: int) -> None:
-    """Append the deterministic encoding of ``value``; ``depth`` counts enclosing containers."""
+    """Reference encoder: append the deterministic encoding of ``value``; ``depth`` counts enclosing containers."""
     if value is None or isinstance(value, bool):
         out += _SIMPLE[value]
     elif isinstance(value, int):
@@ -207,17 +216,96 @@ def _encode_container(
             _encode(item, out, depth)
 
 
+# ------------------------------------------------------- encoding, fast path
+
+
+class _OffFastPathError(Exception):
+    """The value needs the reference encoder (raised and caught inside this module)."""
+
+
+# (keys in insertion order, their exact types) -> the same keys in §4.2.1 order.
+# The types are part of the key because 1 == 1.0 == True in Python.
+_KEY_ORDERS: Final[dict[tuple[tuple[object, ...], tuple[type, ...]], tuple[object, ...]]] = {}
+_KEY_ORDERS_LIMIT: Final = 1024
+
+
+def _key_order(keys: tuple[object, ...], kinds: tuple[type, ...]) -> tuple[object, ...]:
+    """Return ``keys`` sorted by their encodings (RFC 8949 §4.2.1), and cache the order.
+
+    Raises:
+        _OffFastPathError: a key that is not an exact ``int`` or ``str``.
+        ValidationError: an integer key beyond 64 bits.
+    """
+    if not all(kind is int or kind is str for kind in kinds):
+        raise _OffFastPathError
+    encoded: list[tuple[bytes, object]] = []
+    for key in keys:
+        out = bytearray()
+        _encode(key, out, 0)
+        encoded.append((bytes(out), key))
+    # Distinct exact ints or strings never share an encoding: no ties to break.
+    order = tuple(key for _, key in sorted(encoded))
+    if len(_KEY_ORDERS) >= _KEY_ORDERS_LIMIT:
+        _KEY_ORDERS.clear()  # bounded: what Carnet signs uses a handful of key sets
+    _KEY_ORDERS[keys, kinds] = order
+    return order
+
+
+def _ordered(value: object, depth: int) -> object:
+    """Return ``value`` with every map rebuilt in RFC 8949 §4.2.1 key order.
+
+    cbor2's non-canonical encoder keeps insertion order and always writes
+    integers, lengths and tags in preferred form, so its encoding of the result
+    is the deterministic one. This handles exact ``None``, ``bool``, ``int``
+    (64-bit), ``bytes`` and ``str``, ``list``/``tuple``, :class:`cbor2.CBORTag`,
+    and ``dict`` with ``int``/``str`` keys. Anything else (floats, which need the
+    shortest form, other mappings, subclasses, integers beyond 64 bits, nesting
+    past the limit) raises :class:`_OffFastPathError`, and the reference encoder,
+    which owns every error, encodes the whole value instead.
+    """
+    if value is None or type(value) is str or type(value) is bytes or type(value) is bool:
+        return value
+    if type(value) is int:
+        if not -_MAX_ARGUMENT - 1 <= value <= _MAX_ARGUMENT:
+            raise _OffFastPathError
+        return value
+    if depth >= DEFAULT_MAX_DEPTH:
+        raise _OffFastPathError
+    depth += 1
+    if type(value) is dict:
+        keys = tuple(value)
+        kinds = tuple(map(type, keys))
+        order = _KEY_ORDERS.get((keys, kinds))
+        if order is None:
+            order = _key_order(keys, kinds)
+        return {key: _ordered(value[key], depth) for key in order}
+    if type(value) is list or type(value) is tuple:
+        return [_ordered(item, depth) for item in value]
+    if type(value) is cbor2.CBORTag:  # its constructor keeps the tag within 0 .. 2**64 - 1
+        return cbor2.CBORTag(value.tag, _ordered(value.value, depth))
+    raise _OffFastPathError
+
+
 def encode_deterministic(value: object) -> bytes:
     """Encode ``value`` with the core deterministic encoding of RFC 8949 §4.2.1.
 
     Supported: ``None``, ``bool``, ``int`` (64-bit range), ``bytes``, ``str``,
     ``float``, ``list``/``tuple``, mappings and :class:`cbor2.CBORTag`.
 
+    What Carnet signs (maps with integer and text keys, strings, small integers)
+    takes a fast path: maps are put in deterministic key order, the order of
+    each key set being worked out once, and cbor2's encoder writes the bytes.
+    Anything else goes through the pure-Python reference encoder above; the
+    tests check that the two agree byte for byte.
+
     Raises:
         ValidationError: an unsupported type, an integer beyond 64 bits, two
             map keys with the same encoding, or nesting deeper than
             :data:`DEFAULT_MAX_DEPTH`.
     """
-    out = bytearray()
-    _encode(value, out, 0)
-    return bytes(out)
+    try:
+        return cbor2.dumps(_ordered(value, 0))
+    except _OffFastPathError:
+        out = bytearray()
+        _encode(value, out, 0)
+        return bytes(out)

@@ -158,6 +158,7 @@ _COMPACT_LENGTH: Final = 8
 _ISO_DATE: Final = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 _MONTHS: Final = 12
 _T = TypeVar("_T")
+_set: Final = object.__setattr__  # how a frozen dataclass's own __init__ sets its fields
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -220,6 +221,18 @@ class BirthDate:
         """
         if len(text) == _COMPACT_LENGTH and text.isascii() and text.isdigit():
             year, month, day = int(text[:4]), int(text[4:6]), int(text[6:])
+            if month and day:  # a complete date, the usual case: one check, no __post_init__
+                try:
+                    date(year, month, day)
+                except ValueError as exc:
+                    raise DecodeError(
+                        "Claim 169: date of birth does not exist", field="date_of_birth"
+                    ) from exc
+                birth = object.__new__(cls)
+                _set(birth, "year", year)
+                _set(birth, "month", month)
+                _set(birth, "day", day)
+                return birth
         else:
             match = _ISO_DATE.fullmatch(text)
             if match is None:
@@ -293,18 +306,19 @@ class Identity169:
         if not isinstance(claim, dict):
             raise DecodeError("Claim 169: identity data is not a map")
         values: dict[str, object] = {}
+        get = claim.get
         for name, key in _TEXT_ATTRIBUTES:
-            text = claim.get(key)
+            text = get(key)
             if text is not None:
-                if not isinstance(text, str):
+                if type(text) is not str and not isinstance(text, str):
                     raise DecodeError(f"Claim 169: attribute {key} is not a text string")
                 values[name] = text
-        birth = claim.get(_DATE_OF_BIRTH)
+        birth = get(_DATE_OF_BIRTH)
         if birth is not None:
             if not isinstance(birth, str):
                 raise DecodeError("Claim 169: date of birth is not a text string")
             values["date_of_birth"] = BirthDate.from_claim_text(birth)
-        gender = claim.get(_GENDER)
+        gender = get(_GENDER)
         if gender is not None:
             if not _is_int(gender) or gender not in _GENDERS:
                 raise DecodeError("Claim 169: gender is not 1, 2 or 3")

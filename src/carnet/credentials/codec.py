@@ -17,8 +17,11 @@ with :class:`DecodeError`.
 
 from __future__ import annotations
 
+import struct
 import zlib
-from functools import lru_cache
+from array import array
+from functools import cache, lru_cache
+from operator import itemgetter
 from typing import Final
 
 from carnet.domain.errors import DecodeError
@@ -49,27 +52,55 @@ _DECODE_TABLE: Final = bytes(_ALPHABET.index(c) if c in _ALPHABET else _INVALID 
 _BASE: Final = 45
 _BASE2: Final = _BASE * _BASE
 _BYTE_MAX: Final = 0xFF
+_CHUNKS: Final = 1 << 16
 
 # RFC 1950 §2.2: the two header bytes, CM = 8 (deflate) and CINFO <= 7 (32 KiB window).
 _ZLIB_HEADER_SIZE: Final = 2
 _ZLIB_DEFLATE: Final = 8
 _ZLIB_MAX_CINFO: Final = 7
 _ZLIB_FCHECK: Final = 31
+# What zlib.compress(data, 9) writes first: CMF 0x78 (deflate, 32 KiB window) and FLG
+# 0xDA (FLEVEL 3, maximum compression; FCHECK makes the pair a multiple of 31).
+_ZLIB_HEADER_MAX_LEVEL: Final = b"\x78\xda"
+# Up to this size compress() sizes the deflate state to the input (a QR code holds
+# at most 2,953 bytes); deflate's window sizes are 2**9 to 2**15 bytes.
+_SMALL_INPUT: Final = 4096
+_MIN_WBITS: Final = 9
+_LOOKAHEAD: Final = 262  # MIN_LOOKAHEAD of zlib's deflate.h: MAX_MATCH + MIN_MATCH + 1
+
+
+@cache
+def _chunk_table() -> tuple[str, ...]:
+    """Return the Base45 text of every 2-byte chunk, indexed as ``array("H")`` reads it.
+
+    RFC 9285 §4.2 reads a chunk as ``n = 256·a + b`` and writes ``c d e`` with
+    ``n = c + 45·d + 45²·e``; ``array("H")`` reads it in native byte order, so
+    the table is indexed that way. Built on first use (about 4 MB, tens of
+    milliseconds) so that encoding costs one look-up per chunk.
+    """
+    alphabet = _ALPHABET.decode("ascii")
+    native = array("H", range(_CHUNKS)).tobytes()
+    return tuple(
+        alphabet[n % _BASE] + alphabet[n // _BASE % _BASE] + alphabet[n // _BASE2]
+        for n in struct.unpack(f">{_CHUNKS}H", native)
+    )
 
 
 def b45encode(data: bytes) -> str:
     """Encode ``data`` as Base45 text (RFC 9285 §4.2)."""
-    out = bytearray()
-    pairs = len(data) - len(data) % 2
-    for i in range(0, pairs, 2):
-        n = data[i] << 8 | data[i + 1]
-        e, rest = divmod(n, _BASE2)
-        d, c = divmod(rest, _BASE)
-        out += bytes((_ALPHABET[c], _ALPHABET[d], _ALPHABET[e]))
+    pairs = len(data) & ~1
+    chunks = array("H")
+    chunks.frombytes(data[:pairs])
+    if not chunks:
+        text = ""
+    elif len(chunks) == 1:  # itemgetter of one index returns the item, not a 1-tuple
+        text = _chunk_table()[chunks[0]]
+    else:
+        text = "".join(itemgetter(*chunks)(_chunk_table()))
     if pairs != len(data):
         d, c = divmod(data[-1], _BASE)
-        out += bytes((_ALPHABET[c], _ALPHABET[d]))
-    return out.decode("ascii")
+        text += chr(_ALPHABET[c]) + chr(_ALPHABET[d])
+    return text
 
 
 @lru_cache(maxsize=64)
@@ -118,8 +149,36 @@ def b45decode(text: str) -> bytes:
 
 
 def compress(data: bytes) -> bytes:
-    """Compress ``data`` as a zlib stream (RFC 1950) at the highest level."""
-    return zlib.compress(data, 9)
+    """Compress ``data`` as a zlib stream (RFC 1950) at the highest level.
+
+    The bytes are those of ``zlib.compress(data, 9)``. For QR-sized input the
+    deflate state is sized to the input: ``zlib.compress`` sets up about 256 KiB
+    (a 32 KiB window and 64 KiB tables) that allocation and page faults make cost
+    several times the compression of a few hundred bytes. A window of at least
+    the input plus deflate's 262-byte look-ahead finds every match the full one
+    would, and a literal buffer larger than the input keeps it one block, so the
+    deflate data is identical (the tests compare them). The zlib header still
+    declares the 32 KiB window (``78 DA``): decoders, among them the ``claim169``
+    library, recognise zlib by that first byte, and a larger declared window than
+    used is valid (RFC 1950 §2.2, CINFO is an upper bound).
+    """
+    if len(data) > _SMALL_INPUT:
+        return zlib.compress(data, 9)
+    size = len(data)
+    deflater = zlib.compressobj(
+        9,
+        zlib.DEFLATED,
+        -max(_MIN_WBITS, (size + _LOOKAHEAD).bit_length()),  # negative: raw deflate
+        max(1, size.bit_length() - 5),  # a literal buffer of 2**(memLevel + 6) > 2·size
+    )
+    return b"".join(
+        (
+            _ZLIB_HEADER_MAX_LEVEL,
+            deflater.compress(data),
+            deflater.flush(),
+            zlib.adler32(data).to_bytes(4, "big"),  # RFC 1950 §2.2 ADLER32
+        )
+    )
 
 
 def _has_zlib_header(data: bytes) -> bool:

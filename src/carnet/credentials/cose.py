@@ -93,16 +93,22 @@ _COSE_SIGN1_ITEMS: Final = 4
 _UNDERSTOOD_HEADERS: Final = frozenset({HEADER_ALG, HEADER_CRIT, HEADER_KID})
 _ALGORITHMS: Final = {int(alg): alg for alg in Algorithm}
 _ES256: Final = Algorithm.ES256
-# The protected headers Carnet itself writes, so that verification skips a CBOR decode.
+# The protected headers Carnet itself writes, {1: alg}: signing skips a CBOR encode,
+# verification a CBOR decode.
+_ALG_ONLY_PROTECTED: Final = {alg: encode_deterministic({HEADER_ALG: int(alg)}) for alg in Algorithm}
 _KNOWN_PROTECTED: Final[dict[bytes, HeaderMap]] = {
-    encode_deterministic({HEADER_ALG: int(alg)}): MappingProxyType({HEADER_ALG: int(alg)})
-    for alg in Algorithm
+    encoded: MappingProxyType({HEADER_ALG: int(alg)}) for alg, encoded in _ALG_ONLY_PROTECTED.items()
 }
 # RFC 8949 §3: byte-string heads (major type 2) and their additional information.
 _BSTR: Final = 0x40
 _IMMEDIATE_LIMIT, _ONE_BYTE, _TWO_BYTES, _FOUR_BYTES = 24, 24, 25, 26
 # RFC 9052 §4.4: the first two items of Sig_structure for COSE_Sign1.
 _SIG_STRUCTURE_PREFIX: Final = b"\x84\x6aSignature1"
+# RFC 9052 §4.2 as RFC 8949 bytes: tag 18 and an array of four; a 64-byte bstr head;
+# the head and key of the unprotected map {4: kid}.
+_SIGN1_PREFIX: Final = b"\xd2\x84"
+_SIGNATURE_HEAD: Final = b"\x58\x40"
+_KID_ONLY_MAP_PREFIX: Final = b"\xa1\x04"
 
 
 @dataclass(frozen=True)
@@ -189,20 +195,53 @@ def sign1(
         InfrastructureError: the signer failed, or returned a signature that
             is not the 64-byte COSE form its algorithm requires.
     """
-    extra = dict(protected or {})
-    if HEADER_ALG in extra or HEADER_KID in extra:
-        raise ValidationError("COSE: alg and kid come from the signer", field="protected")
-    headers: dict[int, object] = {HEADER_ALG: int(Algorithm(signer.algorithm)), **extra}
-    unprotected: dict[int, object] = {}
-    (headers if kid_in_protected else unprotected)[HEADER_KID] = bytes(signer.kid)
-    protected_bytes = encode_deterministic(headers)
+    kid = bytes(signer.kid)
+    # A dict look-up first: calling the enum costs more than the rest of the framing.
+    algorithm = _ALGORITHMS.get(signer.algorithm) or Algorithm(signer.algorithm)
+    if protected or kid_in_protected:
+        protected_bytes, unprotected_bytes = _header_buckets(
+            algorithm, kid, dict(protected or {}), kid_in_protected=kid_in_protected
+        )
+    else:  # what every credential uses: {1: alg} protected, {4: kid} unprotected
+        protected_bytes = _ALG_ONLY_PROTECTED[algorithm]
+        unprotected_bytes = b"".join((_KID_ONLY_MAP_PREFIX, _bstr_head(len(kid)), kid))
     signature = signer.sign(_sig_structure(protected_bytes, external_aad, payload))
     if len(signature) != _SIGNATURE_SIZE:
         raise InfrastructureError(
             f"signer returned {len(signature)} bytes, not a {_SIGNATURE_SIZE}-byte COSE signature"
         )
-    message = [protected_bytes, unprotected, payload, signature]
-    return encode_deterministic(cbor2.CBORTag(COSE_SIGN1_TAG, message))
+    # 18([protected, unprotected, payload, signature]) written piece by piece: the
+    # same bytes encode_deterministic writes (the tests compare them), without
+    # re-encoding the payload.
+    return b"".join(
+        (
+            _SIGN1_PREFIX,
+            _bstr_head(len(protected_bytes)),
+            protected_bytes,
+            unprotected_bytes,
+            _bstr_head(len(payload)),
+            payload,
+            _SIGNATURE_HEAD,
+            signature,
+        )
+    )
+
+
+def _header_buckets(
+    algorithm: Algorithm, kid: bytes, extra: dict[int, object], *, kid_in_protected: bool
+) -> tuple[bytes, bytes]:
+    """Encode the protected header (as its bstr content) and the unprotected map.
+
+    Raises:
+        ValidationError: ``extra`` tries to set ``alg`` or ``kid``, or holds a
+            value CBOR cannot carry.
+    """
+    if HEADER_ALG in extra or HEADER_KID in extra:
+        raise ValidationError("COSE: alg and kid come from the signer", field="protected")
+    headers: dict[int, object] = {HEADER_ALG: int(algorithm), **extra}
+    unprotected: dict[int, object] = {}
+    (headers if kid_in_protected else unprotected)[HEADER_KID] = kid
+    return encode_deterministic(headers), encode_deterministic(unprotected)
 
 
 def _has_valid_labels(headers: Mapping[object, object]) -> bool:

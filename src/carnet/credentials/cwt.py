@@ -260,6 +260,7 @@ _PRIVATE_FIELDS: Final = (
     ("permit_valid_until", int(CarnetClaim.PERMIT_VALID_UNTIL), _DATE),
 )
 _PURPOSES: Final = int(CarnetClaim.PURPOSES)
+_WIRE_TYPES: Final[dict[str, type]] = {_TEXT: str, _BYTES: bytes}
 
 
 def _is_int(value: object) -> TypeGuard[int]:
@@ -294,23 +295,25 @@ def _read(
     values: dict[str, object],
     fields: tuple[tuple[str, int, str], ...],
 ) -> None:
+    get = source.get
     for name, key, kind in fields:
-        value = source.get(key)
+        value = get(key)
         if value is None:
             continue
-        if kind == _DATE:
+        if kind is _DATE:
             values[name] = _numeric_date(value, key)
-        elif not isinstance(value, str if kind == _TEXT else bytes):
-            raise DecodeError(f"CWT: claim {key} is not a {kind} string")
-        else:
+        elif type(value) is _WIRE_TYPES[kind] or isinstance(value, _WIRE_TYPES[kind]):
             values[name] = value
+        else:
+            raise DecodeError(f"CWT: claim {key} is not a {kind} string")
 
 
 def _numeric_date(value: object, key: int) -> datetime:
-    if not (_is_int(value) or isinstance(value, float)):
+    # An exact int is what decode_cbor gives for what Carnet writes: checked first.
+    if not (type(value) is int or _is_int(value) or isinstance(value, float)):
         raise DecodeError(f"CWT: claim {key} is not a NumericDate")
     try:
-        return datetime.fromtimestamp(value, tz=UTC)
+        return datetime.fromtimestamp(value, UTC)
     except (OverflowError, OSError, ValueError) as exc:
         raise DecodeError(f"CWT: claim {key} is out of range") from exc
 

@@ -30,6 +30,7 @@ import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import IntEnum
+from functools import lru_cache
 from typing import TYPE_CHECKING, Final, TypeGuard
 from urllib.parse import urlsplit
 
@@ -522,13 +523,19 @@ class StatusReference:
             DecodeError: not a map holding a ``status_list`` map with a
                 non-negative integer ``idx`` and an absolute URI ``uri``.
         """
-        if not isinstance(value, Mapping):
+        # Runs on every verification: a dict (what decode_cbor gives) is checked first.
+        if type(value) is not dict and not isinstance(value, Mapping):
             raise DecodeError("status claim must be a map", field="status")
         info = value.get("status_list")
-        if not isinstance(info, Mapping):
+        if type(info) is not dict and not isinstance(info, Mapping):
             raise DecodeError("status claim lacks a status_list map", field="status_list")
         uri, idx = _reference(info.get("uri"), info.get("idx"), DecodeError)
-        return cls(uri=uri, idx=idx)
+        # Checked just above: set the fields directly rather than check them again
+        # in __post_init__ (this is what the generated __init__ does before it).
+        reference = object.__new__(cls)
+        object.__setattr__(reference, "uri", uri)
+        object.__setattr__(reference, "idx", idx)
+        return reference
 
     @classmethod
     def from_claims(cls, claims: Mapping[object, object]) -> StatusReference:
@@ -611,12 +618,19 @@ def _uri(value: object, error: type[CarnetError], name: str) -> str:
     if not value.isprintable() or " " in value:
         raise error(f"{name} must not contain spaces or control characters", field=name)
     try:
-        scheme = urlsplit(value).scheme
+        scheme = _scheme(value)
     except ValueError as exc:
         raise error(f"{name} is not a valid URI", field=name) from exc
     if not scheme:
         raise error(f"{name} must be an absolute URI", field=name)
     return value
+
+
+@lru_cache(maxsize=256)
+def _scheme(uri: str) -> str:
+    # Every credential names one of an issuer's few status lists, and verification
+    # reads the URI each time: parse each URI once. Failures are not cached.
+    return urlsplit(uri).scheme
 
 
 def _reference(uri: object, idx: object, error: type[CarnetError]) -> tuple[str, int]:

@@ -12,18 +12,24 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import total_ordering
 
 from carnet.domain.errors import ValidationError
 
 __all__ = ["PartialDate"]
 
-_PATTERN = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+_PATTERN = re.compile(r"([0-9]{4})(?:-([0-9]{2})(?:-([0-9]{2}))?)?")
 _MIN_YEAR = 1880
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@total_ordering
+@dataclass(frozen=True, slots=True)
 class PartialDate:
-    """A calendar date whose month and day may be unknown."""
+    """A calendar date whose month and day may be unknown.
+
+    Dates order chronologically; within the same year (or month) the less
+    precise date comes first: ``1968 < 1968-04 < 1968-04-21``.
+    """
 
     year: int
     month: int | None = None
@@ -48,11 +54,19 @@ class PartialDate:
         Raises:
             ValidationError: any other shape, or an impossible date.
         """
-        match = _PATTERN.match(text.strip())
+        match = _PATTERN.fullmatch(text.strip())
         if match is None:
             raise ValidationError("a date is YYYY, YYYY-MM or YYYY-MM-DD", field="date_of_birth")
         year, month, day = match.groups()
         return cls(int(year), int(month) if month else None, int(day) if day else None)
+
+    def _key(self) -> tuple[int, int, int]:
+        return (self.year, self.month or 0, self.day or 0)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, PartialDate):
+            return NotImplemented
+        return self._key() < other._key()
 
     @property
     def is_complete(self) -> bool:

@@ -24,7 +24,11 @@ for the CLI, an error page for the web), using the stable :attr:`CarnetError.cod
     │   ├── CredentialExpiredError   past its expiry
     │   ├── CredentialNotYetValidError  before its start of validity
     │   ├── CredentialRevokedError   revoked or suspended in its status list
-    │   └── StatusUnknownError       no status statement possible (stale or missing list)
+    │   │   └── CredentialSuspendedError  suspended (for now) in its status list
+    │   ├── StatusUnknownError       no status statement possible (stale or missing list)
+    │   └── PurposeRefusedError      the purpose at hand does not allow it
+    │       ├── NotAcceptableForPurposeError  a genuine credential the purpose does not accept
+    │       └── NoDocumentMayBeDemandedError  a purpose for which no document may be asked
     ├── LedgerError                  the transparency log does not check out
     │   ├── ProofError               an inclusion or consistency proof fails
     │   └── CheckpointError          a checkpoint's signature, origin or size is wrong
@@ -50,15 +54,19 @@ __all__ = [
     "CredentialExpiredError",
     "CredentialNotYetValidError",
     "CredentialRevokedError",
+    "CredentialSuspendedError",
     "DecodeError",
     "ForkError",
     "IllegalTransitionError",
     "InfrastructureError",
     "LedgerError",
     "LinkageError",
+    "NoDocumentMayBeDemandedError",
+    "NotAcceptableForPurposeError",
     "NotFoundError",
     "PermissionDeniedError",
     "ProofError",
+    "PurposeRefusedError",
     "RollbackError",
     "SignatureInvalidError",
     "SignerNotValidError",
@@ -74,7 +82,7 @@ __all__ = [
 
 def redact(identifier: str, keep: int = 3) -> str:
     """Return ``identifier`` with all but its last ``keep`` characters masked."""
-    if len(identifier) <= keep:
+    if keep <= 0 or len(identifier) <= keep:
         return "*" * len(identifier)
     return "*" * (len(identifier) - keep) + identifier[-keep:]
 
@@ -301,3 +309,40 @@ class ForkError(CheckpointError):
     def __repr__(self) -> str:
         sizes = f"old_size={self.old_size}, new_size={self.new_size}"
         return f"ForkError({self.message!r}, {sizes})"
+
+
+class CredentialSuspendedError(CredentialRevokedError):
+    """Raised when a credential is suspended in its status list (it may be reinstated)."""
+
+    code = "credential_suspended"
+    reason = "suspended"
+
+
+class PurposeRefusedError(CredentialError):
+    """Raised when the purpose at hand does not allow a credential, whatever its validity."""
+
+    code = "purpose_refused"
+    reason = "not_acceptable_for_purpose"
+
+
+class NotAcceptableForPurposeError(PurposeRefusedError):
+    """Raised when a genuine, valid credential is not acceptable for the purpose.
+
+    Its document type is not one the purpose accepts, it names another zone than
+    the checkpoint's, its own purposes exclude this one, or it lacks an
+    attribute the purpose needs (such as a date of birth for an age check).
+    """
+
+    code = "not_acceptable_for_purpose"
+    reason = "not_acceptable_for_purpose"
+
+
+class NoDocumentMayBeDemandedError(PurposeRefusedError):
+    """Raised when an identity document is asked for a purpose that must never demand one.
+
+    Hospital and clinic care, voting, courts, emergency services and access to
+    benefits (DESIGN.md, "Purposes"): the verifier refuses before reading anything.
+    """
+
+    code = "no_document_may_be_demanded"
+    reason = "no_document_may_be_demanded"

@@ -10,10 +10,14 @@ are easy to read aloud and hard to mistype, and none looks "special":
 
 * no leading 0 or 1;
 * no digit repeated within 2 positions (``11``, ``1x1``)  — *repeating limit 2*;
-* no ascending or descending run of 3 digits (``123``, ``987``) — *sequence limit 3*;
-* no block of 2 digits repeated at once (``4545``) — *repeating-block limit 2*;
+* no ascending or descending run of 3 digits, wrapping round from 9 to 0 (``123``, ``987``,
+  ``901``) — *sequence limit 3*;
+* no block of 2 digits that occurs twice anywhere (``48..48``) — *repeating-block limit 2*;
 * no 3 even digits in a row (``246``) — *consecutive-even limit 3*;
-* the first 5 digits neither equal the last 5 nor their reverse.
+* the first 5 digits neither equal the last 5 nor their reverse;
+* not the cyclic number ``142857`` anywhere.
+
+Zero counts as even here, so the even-digit rule is a little stricter than MOSIP's.
 
 The same rules are checked whenever a UIN is *input*, so a number that Carnet
 could never have issued is rejected at the edge with :class:`UinInvalidError`.
@@ -53,7 +57,7 @@ _P = (
     (1, 5, 7, 6, 2, 8, 3, 0, 9, 4),
     (5, 8, 0, 3, 7, 9, 6, 1, 4, 2),
     (8, 9, 1, 6, 0, 4, 3, 5, 2, 7),
-    (9, 4, 5, 3, 1, 2, 8, 6, 7, 0),
+    (9, 4, 5, 3, 1, 2, 6, 8, 7, 0),
     (4, 2, 8, 6, 5, 7, 3, 9, 0, 1),
     (2, 7, 9, 3, 8, 0, 6, 4, 1, 5),
     (7, 0, 4, 6, 9, 1, 3, 2, 5, 8),
@@ -74,11 +78,13 @@ def verhoeff_check_digit(digits: str) -> str:
     return str(_INV[_verhoeff_checksum(digits, with_check=False)])
 
 
-# The local filters as one expression: a leading 0/1, a digit repeated within two
-# positions (which also covers repeated two-digit blocks), three even digits, or a
-# run of three ascending or descending digits.
+# The filters as one expression: a leading 0/1, a digit repeated within two
+# positions, a two-digit block occurring twice, three even digits, a run of three
+# ascending or descending digits (wrapping round), or the cyclic number.
 _LOCAL_RULES = re.compile(
-    r"^[01]|(\d)\d?\1|[02468]{3}|012|123|234|345|456|567|678|789|210|321|432|543|654|765|876|987"
+    r"^[01]|(\d)\d?\1|(\d\d).*\2|[02468]{3}|142857"
+    r"|012|123|234|345|456|567|678|789|890|901"
+    r"|210|321|432|543|654|765|876|987|098|109"
 )
 
 
@@ -121,11 +127,11 @@ def is_valid_uin(value: str) -> bool:
 
 def _allowed_after(a: int, b: int) -> tuple[int, ...]:
     """The digits that may follow ``a, b`` without breaking a local filter."""
-    step = b - a
+    step = (b - a) % 10  # 1: ascending, 9: descending, both wrapping round 9 to 0
     return tuple(
         x
         for x in range(10)
-        if x not in (a, b) and not (x - b == step and step in (1, -1)) and (x | a | b) & 1
+        if x not in (a, b) and not ((x - b) % 10 == step and step in (1, 9)) and (x | a | b) & 1
     )
 
 
@@ -152,52 +158,78 @@ def _draw(options: tuple[int, ...], pool: bytes, at: int) -> tuple[int, int]:
     return -1, at
 
 
+def _draw_body(pool: bytes) -> tuple[list[int], set[int], int] | None:
+    """Draw the first ten digits from ``pool``; return them and the next unread byte.
+
+    Each digit is drawn among those the local filters allow after the two before,
+    skipping any that would repeat a two-digit block already drawn. Returns the
+    digits, their two-digit blocks and the next unread byte; ``None`` when the
+    pool runs out (rare).
+    """
+    first, at = _draw(_FIRST, pool, 0)
+    second, at = _draw(_SECOND[first], pool, at)
+    digits = [first, second]
+    a, b = first, second
+    pairs = {10 * a + b}
+    size = len(pool)
+    # The hot loop of bulk imports: _draw inlined.
+    while len(digits) < UIN_LENGTH - 2:
+        if at >= size:
+            return None
+        options = _NEXT[10 * a + b]
+        n = len(options)
+        byte = pool[at]
+        at += 1
+        if byte < 256 - 256 % n and 10 * b + options[byte % n] not in pairs:
+            a, b = b, options[byte % n]
+            pairs.add(10 * a + b)
+            digits.append(b)
+    return digits, pairs, at
+
+
 def generate_uin(random_bytes: Callable[[int], bytes]) -> str:
     """Draw a fresh random UIN that passes every filter.
 
-    Digits are drawn one by one among those the filters allow after the two
-    before, so no draw is wasted on a number that breaks a local rule. The last
-    body digit is then redrawn until the Verhoeff check digit fits the rules
-    too. Verhoeff's checksum is a product in the dihedral group D5, which is
-    associative, so the product over the first ten digits is computed once and
-    each candidate last digit costs one table lookup.
+    The first ten digits come from :func:`_draw_body`; the last body digit is then
+    redrawn until the whole number, Verhoeff check digit included, passes every
+    filter. Verhoeff's checksum is a product in the dihedral group D5, which is
+    associative, so the product over the first ten digits is computed once and each
+    candidate last digit costs one table lookup.
 
     Args:
         random_bytes: a source of unpredictable bytes, such as ``secrets.token_bytes``.
     """
-    body_length = UIN_LENGTH - 1
     while True:
         pool = random_bytes(64)
-        first, at = _draw(_FIRST, pool, 0)
-        second, at = _draw(_SECOND[first], pool, at)
-        digits = [first, second]
-        a, b = first, second
-        size = len(pool)
-        # The hot loop of bulk imports: _draw inlined.
-        while len(digits) < body_length - 1 and at < size:
-            options = _NEXT[10 * a + b]
-            n = len(options)
-            byte = pool[at]
-            at += 1
-            if byte < 256 - 256 % n:
-                a, b = b, options[byte % n]
-                digits.append(b)
-        if len(digits) < body_length - 1:
+        drawn = _draw_body(pool)
+        if drawn is None:
+            continue
+        digits, pairs, at = drawn
+        prefix = "".join(map(str, digits))
+        if "142857" in prefix:
             continue
         # Product of the permuted digits at positions 2..11 from the right (the
         # last body digit sits at position 1, the check digit at position 0).
         rest = 0
         for i, digit in enumerate(reversed(digits), start=2):
             rest = _D[rest][_P[i % 8][digit]]
-        prefix = "".join(map(str, digits))
-        pair = 10 * digits[-1]
+        penultimate = digits[-1]
+        options = _NEXT[10 * digits[-2] + penultimate]
         for _ in range(32):
-            last, at = _draw(_NEXT[10 * digits[-2] + digits[-1]], pool, at)
+            last, at = _draw(options, pool, at)
             if last < 0:
                 break
             check = _INV[_D[_P[1][last]][rest]]
-            if check not in _NEXT[pair + last]:
+            # The prefix already passes every filter: check only what the last two
+            # digits add (their windows, their blocks, the cyclic number, the mirror).
+            blocks = (10 * penultimate + last, 10 * last + check)
+            if (
+                check not in _NEXT[10 * penultimate + last]
+                or blocks[0] in pairs
+                or blocks[1] in pairs
+                or blocks[0] == blocks[1]
+            ):
                 continue
             uin = f"{prefix}{last}{check}"
-            if uin[:5] not in (uin[-5:], uin[-5:][::-1]):
+            if "142857" not in uin[-7:] and uin[:5] not in (uin[-5:], uin[-5:][::-1]):
                 return uin

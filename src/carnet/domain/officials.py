@@ -32,7 +32,7 @@ __all__ = [
     "validate_username",
 ]
 
-_USERNAME = re.compile(r"^[a-z][a-z0-9._-]{2,63}$")
+_USERNAME = re.compile(r"[a-z][a-z0-9._-]{2,63}")
 
 
 class Role(StrEnum):
@@ -53,14 +53,19 @@ class Permission(StrEnum):
     RESIDENT_UPDATE = "resident:update"
     RESIDENT_HISTORY = "resident:history"
     RESIDENT_IMPORT = "resident:import"
+    RESIDENT_EXPORT = "resident:export"
     REFERENCE_READ = "reference:read"
     REFERENCE_MANAGE = "reference:manage"
     OFFICIAL_READ = "official:read"
     OFFICIAL_MANAGE = "official:manage"
+    LEDGER_READ = "ledger:read"
+    LEDGER_CHECKPOINT = "ledger:checkpoint"
 
 
 # Least privilege: an administrator manages accounts and reference data but does
 # not read residents; an auditor reads change histories but not current records.
+# Only auditors read the log's leaves; auditors and administrators may ask for a
+# checkpoint (checkpoints and proofs themselves are public: they hold no PII).
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(
         {
@@ -68,6 +73,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REFERENCE_MANAGE,
             Permission.OFFICIAL_READ,
             Permission.OFFICIAL_MANAGE,
+            Permission.LEDGER_CHECKPOINT,
         }
     ),
     Role.REGISTRAR: frozenset(
@@ -78,12 +84,19 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.RESIDENT_UPDATE,
             Permission.RESIDENT_HISTORY,
             Permission.RESIDENT_IMPORT,
+            Permission.RESIDENT_EXPORT,
         }
     ),
     Role.APPROVER: frozenset({Permission.REFERENCE_READ, Permission.RESIDENT_READ}),
     Role.ISSUER: frozenset({Permission.REFERENCE_READ, Permission.RESIDENT_READ}),
     Role.AUDITOR: frozenset(
-        {Permission.REFERENCE_READ, Permission.RESIDENT_HISTORY, Permission.OFFICIAL_READ}
+        {
+            Permission.REFERENCE_READ,
+            Permission.RESIDENT_HISTORY,
+            Permission.OFFICIAL_READ,
+            Permission.LEDGER_READ,
+            Permission.LEDGER_CHECKPOINT,
+        }
     ),
 }
 
@@ -94,7 +107,7 @@ def validate_username(value: str) -> str:
     Raises:
         ValidationError: any other shape.
     """
-    if not _USERNAME.match(value):
+    if not _USERNAME.fullmatch(value):
         raise ValidationError(
             "a username is 3-64 lower-case letters, digits, '.', '_' or '-'", field="username"
         )
@@ -149,6 +162,7 @@ class Official:
     scope: Scope
     password_hash: str = field(repr=False)
     totp_secret: str | None = field(default=None, repr=False)
+    totp_last_step: int | None = None
     is_active: bool = True
     created_at: datetime | None = None
 
@@ -167,6 +181,7 @@ class Principal:
     roles: frozenset[Role]
     scope: Scope
     station_regions: frozenset[str] = frozenset()
+    station_code: str | None = None
 
     @property
     def permissions(self) -> frozenset[Permission]:

@@ -22,7 +22,7 @@ from carnet.domain.regions import validate_region_code
 from carnet.domain.text import clean_text, search_key
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
     from datetime import date, datetime
 
 __all__ = [
@@ -36,9 +36,9 @@ __all__ = [
     "validate_fields",
 ]
 
-_PHONE = re.compile(r"^\+?[0-9][0-9 -]{5,20}$")
-_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,24}$")
-_REF = re.compile(r"^[A-Za-z0-9._:/-]{1,64}$")
+_PHONE = re.compile(r"\+?[0-9][0-9 -]{5,20}")
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[A-Za-z]{2,24}")
+_REF = re.compile(r"[A-Za-z0-9._:/-]{1,64}")
 
 
 class Sex(StrEnum):
@@ -145,15 +145,20 @@ def validate_fields(data: Mapping[str, Any], *, today: date) -> dict[str, Any]:
 def _optional(value: str, pattern: re.Pattern[str], name: str) -> str | None:
     if not value:
         return None
-    if not pattern.match(value):
+    if not pattern.fullmatch(value):
         raise ValidationError("malformed value", field=name)
     return value
+
+
+def _is_latin(cp: int) -> bool:
+    """Latin-1 Supplement to Latin Extended-B, or Latin Extended Additional (Vietnamese)."""
+    return cp < 0x250 or 0x1E00 <= cp <= 0x1EFF  # noqa: PLR2004 - Unicode block bounds
 
 
 def _check_latin(value: str, name: str) -> None:
     if value.isascii():
         return
-    if not all(ch.isascii() or (ch.isalpha() and ord(ch) < 0x250) for ch in value):  # noqa: PLR2004
+    if not all(ch.isascii() or (ch.isalpha() and _is_latin(ord(ch))) for ch in value):
         raise ValidationError("Latin letters only", field=name)
 
 
@@ -190,6 +195,21 @@ class Resident(ResidentDraft):
     def __post_init__(self) -> None:
         validate_uin(self.uin)
 
+    def __reduce__(self) -> tuple[Callable[..., Resident], tuple[object, ...]]:
+        """Pickle as primitive values: bulk imports ship residents between processes."""
+        dob = self.date_of_birth
+        return (
+            _restore_resident,
+            (
+                tuple(getattr(self, name) for name in _PLAIN_FIELDS),
+                dob.year,
+                dob.month,
+                dob.day,
+                self.sex.value,
+                self.status.value,
+            ),
+        )
+
     @property
     def name_keys(self) -> tuple[str, str, str, str]:
         """Search keys of the four names (family/given, native/Latin)."""
@@ -199,6 +219,36 @@ class Resident(ResidentDraft):
             search_key(self.family_name_latin),
             search_key(self.given_name_latin),
         )
+
+
+_PLAIN_FIELDS = tuple(
+    f.name for f in fields(Resident) if f.name not in {"date_of_birth", "sex", "status"}
+)
+_SEXES = {s.value: s for s in Sex}
+_STATUSES = {s.value: s for s in ResidentStatus}
+
+
+def _restore_resident(  # noqa: PLR0917 - the pickled form, see Resident.__reduce__
+    plain: tuple[object, ...],
+    year: int,
+    month: int | None,
+    day: int | None,
+    sex: str,
+    status: str,
+) -> Resident:
+    """Rebuild a pickled resident without re-validating what was validated before."""
+    resident = object.__new__(Resident)
+    setter = object.__setattr__
+    for name, value in zip(_PLAIN_FIELDS, plain, strict=True):
+        setter(resident, name, value)
+    date_of_birth = object.__new__(PartialDate)
+    setter(date_of_birth, "year", year)
+    setter(date_of_birth, "month", month)
+    setter(date_of_birth, "day", day)
+    setter(resident, "date_of_birth", date_of_birth)
+    setter(resident, "sex", _SEXES[sex])
+    setter(resident, "status", _STATUSES[status])
+    return resident
 
 
 @dataclass(frozen=True, slots=True)

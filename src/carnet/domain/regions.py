@@ -12,6 +12,7 @@ county; it holds sessions in that county's villages.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -29,7 +30,8 @@ __all__ = [
     "validate_region_code",
 ]
 
-_CODE = re.compile(r"^[0-9]{2,10}$")
+_CODE = re.compile(r"[0-9]{2,10}")
+_STATION_CODE = re.compile(r"[A-Za-z0-9-]{2,32}")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MAX_CAPACITY = 100_000
 
@@ -68,7 +70,7 @@ def validate_region_code(code: str) -> str:
     Raises:
         ValidationError: any other shape.
     """
-    if not _CODE.match(code):
+    if not _CODE.fullmatch(code):
         raise ValidationError("a region code is 2 to 10 digits", field="region_code")
     return code
 
@@ -106,6 +108,10 @@ class Region:
             raise ValidationError("only a province has no parent", field="parent_code")
         if not self.name_native.strip() or not self.name_latin.strip():
             raise ValidationError("a region needs a native and a Latin name", field="name")
+        if self.lat is not None and not (math.isfinite(self.lat) and -90 <= self.lat <= 90):  # noqa: PLR2004
+            raise ValidationError("latitude is between -90 and 90", field="lat")
+        if self.lon is not None and not (math.isfinite(self.lon) and -180 <= self.lon <= 180):  # noqa: PLR2004
+            raise ValidationError("longitude is between -180 and 180", field="lon")
 
     def child_path(self) -> tuple[str, ...]:
         """The ``path`` a child of this region gets."""
@@ -128,7 +134,7 @@ class Station:
     daily_capacity: int = 100
 
     def __post_init__(self) -> None:
-        if not re.match(r"^[A-Za-z0-9-]{2,32}$", self.code):
+        if not _STATION_CODE.fullmatch(self.code):
             raise ValidationError("a station code is 2-32 letters, digits or '-'", field="code")
         if not 0 < self.daily_capacity <= _MAX_CAPACITY:
             raise ValidationError("daily capacity must be positive", field="daily_capacity")

@@ -73,6 +73,7 @@ def search_key(value: str) -> str:
     """
     if _PLAIN.fullmatch(value):
         return value.translate(_DROP_TABLE).lower()
-    decomposed = unicodedata.normalize("NFD", value)
+    # Fold case first: some combining marks case-map to letters (U+0345 becomes U+03B9).
+    decomposed = unicodedata.normalize("NFD", value.casefold())
     kept = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
     return unicodedata.normalize("NFC", kept).translate(_DROP_TABLE).casefold()

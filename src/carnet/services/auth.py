@@ -5,11 +5,17 @@ stored, so a database leak yields no usable token. Tokens expire after a short
 lifetime and can be revoked one by one or all at once. Sign-in failures give
 one message whatever went wrong, so they reveal nothing about which accounts
 exist.
+
+An official signs in *at a station* (optional, within their scope): the token
+carries it, and every action taken with the token is logged with it. Sign-in,
+sign-out and every change to an account append one leaf to the transparency log
+in their own transaction; a failed sign-in changes nothing and logs nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 import uuid
 from dataclasses import replace
@@ -17,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import pyotp
 
+from carnet.domain.actions import Action, ActionType, official_ref, token_ref
 from carnet.domain.errors import (
     AuthenticationError,
     ConflictError,
@@ -32,6 +39,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable
     from datetime import datetime, timedelta
 
+    from carnet.domain.actions import RecordRef
     from carnet.services.ports import Clock, PasswordHasher
     from carnet.services.uow import UnitOfWork
 
@@ -96,8 +104,40 @@ def _check_password(password: str) -> str:
     return password
 
 
-def _totp_ok(secret: str, code: str | None, now: datetime) -> bool:
-    return bool(code) and pyotp.TOTP(secret).verify(code or "", for_time=now, valid_window=1)
+def _totp_step(secret: str, code: str | None, now: datetime, last_step: int | None) -> int | None:
+    """Return the time step ``code`` is valid for, or ``None``.
+
+    One step of clock drift either way is tolerated (RFC 6238 §5.2), and a step
+    at or before ``last_step`` is refused, so a code is never accepted twice.
+    """
+    if not code:
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        fresh = last_step is None or step > last_step
+        if fresh and hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
+def _stored_token_ref(token: AuthToken) -> RecordRef:
+    return token_ref(
+        token.token_hash, token.official_id, token.issued_at, token.expires_at, token.station_code
+    )
+
+
+def _station_in_scope(uow: UnitOfWork, scope: Scope, code: str) -> bool:
+    """Whether the station exists and the scope covers it (a station stands for its region)."""
+    station = uow.stations.get(code)
+    if station is None:
+        return False
+    if scope.national or code in scope.stations:
+        return True
+    station_regions = [
+        found.region_code for name in scope.stations if (found := uow.stations.get(name))
+    ]
+    return scope.covers(uow.regions.lineage(station.region_code), station_regions)
 
 
 def login(
@@ -109,11 +149,17 @@ def login(
     totp_code: str | None,
     clock: Clock,
     lifetime: timedelta,
+    station: str | None = None,
 ) -> IssuedToken:
     """Check a password (and TOTP code when enrolled) and issue a bearer token.
 
+    ``station`` is where the official works for this session; it must lie in
+    their scope, and it is checked only once the credentials are right.
+
     Raises:
-        AuthenticationError: anything wrong; the message does not say what.
+        AuthenticationError: anything wrong with the credentials; the message
+            does not say what.
+        ValidationError: right credentials, but a station outside the scope.
     """
     now = clock.now()
     with uow:
@@ -123,16 +169,37 @@ def login(
             raise AuthenticationError(_FAILED)
         if not hasher.verify(official.password_hash, password):
             raise AuthenticationError(_FAILED)
-        if official.totp_secret is not None and not (
-            totp_code
-            and pyotp.TOTP(official.totp_secret).verify(totp_code, for_time=now, valid_window=1)
-        ):
-            raise AuthenticationError(_FAILED)
-        if hasher.needs_rehash(official.password_hash):
-            uow.officials.save(replace(official, password_hash=hasher.hash(password)))
+        step = None
+        if official.totp_secret is not None:
+            step = _totp_step(official.totp_secret, totp_code, now, official.totp_last_step)
+            if step is None:
+                raise AuthenticationError(_FAILED)
+        if station is not None and not _station_in_scope(uow, official.scope, station):
+            raise ValidationError("this station is outside your scope", field="station")
+        subjects: list[RecordRef] = []
+        rehash = hasher.needs_rehash(official.password_hash)
+        if step is not None or rehash:
+            if step is not None:
+                official = replace(official, totp_last_step=step)
+            if rehash:
+                official = replace(official, password_hash=hasher.hash(password))
+            uow.officials.save(official)
+            subjects.append(official_ref(official))
         token = secrets.token_urlsafe(32)
         expires = now + lifetime
-        uow.tokens.add(AuthToken(hash_token(token), official.id, now, expires))
+        stored = AuthToken(hash_token(token), official.id, now, expires, station_code=station)
+        uow.tokens.add(stored)
+        subjects.insert(0, _stored_token_ref(stored))
+        uow.ledger.append(
+            Action(
+                type=ActionType.SIGN_IN,
+                official_id=official.id,
+                roles=tuple(r.value for r in official.roles),
+                station=station,
+                at=now,
+                subjects=subjects,
+            )
+        )
         uow.commit()
     return IssuedToken(token, expires)
 
@@ -151,6 +218,11 @@ def authenticate(uow: UnitOfWork, token: str, *, clock: Clock) -> Principal:
         official = uow.officials.get(stored.official_id)
         if official is None or not official.is_active:
             raise AuthenticationError("the token is invalid or has expired")
+        if stored.station_code is not None and not _station_in_scope(
+            uow, official.scope, stored.station_code
+        ):
+            # The scope changed since sign-in: the station no longer belongs to it.
+            raise AuthenticationError("the token is invalid or has expired")
         station_regions = frozenset(
             station.region_code
             for code in official.scope.stations
@@ -162,13 +234,29 @@ def authenticate(uow: UnitOfWork, token: str, *, clock: Clock) -> Principal:
         roles=official.roles,
         scope=official.scope,
         station_regions=station_regions,
+        station_code=stored.station_code,
     )
 
 
 def logout(uow: UnitOfWork, token: str, *, clock: Clock) -> None:
-    """Revoke the token presented (idempotent)."""
+    """Revoke the token presented (idempotent: only the first revocation is logged)."""
+    now = clock.now()
     with uow:
-        uow.tokens.revoke(hash_token(token), clock.now())
+        stored = uow.tokens.get(hash_token(token))
+        if stored is None or stored.revoked_at is not None:
+            return
+        uow.tokens.revoke(stored.token_hash, now)
+        official = uow.officials.get(stored.official_id)
+        uow.ledger.append(
+            Action(
+                type=ActionType.SIGN_OUT,
+                official_id=stored.official_id,
+                roles=tuple(r.value for r in official.roles) if official else (),
+                station=stored.station_code,
+                at=now,
+                subjects=[_stored_token_ref(stored)],
+            )
+        )
         uow.commit()
 
 
@@ -243,6 +331,14 @@ def create_official(
         if uow.officials.get_by_username(official.username) is not None:
             raise ConflictError("this username is taken", field="username")
         uow.officials.add(official)
+        uow.ledger.append(
+            Action.by(
+                principal,
+                ActionType.OFFICIAL_CREATION,
+                [official_ref(official)],
+                at=official.created_at,
+            )
+        )
         uow.commit()
     return official
 
@@ -289,8 +385,12 @@ def update_official(
             is_active=official.is_active if is_active is None else is_active,
         )
         uow.officials.save(updated)
+        now = clock.now()
         if not updated.is_active or updated.roles != official.roles:
-            uow.tokens.revoke_all(official.id, clock.now())
+            uow.tokens.revoke_all(official.id, now)
+        uow.ledger.append(
+            Action.by(principal, ActionType.OFFICIAL_CHANGE, [official_ref(updated)], at=now)
+        )
         uow.commit()
     return updated
 
@@ -311,14 +411,21 @@ def confirm_totp(
         ValidationError: the code does not match the secret.
     """
     try:
-        valid = pyotp.TOTP(secret).verify(code, for_time=clock.now(), valid_window=1)
+        step = _totp_step(secret, code, clock.now(), None)
     except (ValueError, TypeError) as exc:  # a malformed base32 secret
         raise ValidationError("malformed TOTP secret", field="secret") from exc
-    if not valid:
+    if step is None:
         raise ValidationError("the code does not match", field="code")
     with uow:
         official = uow.officials.get(principal.official_id)
         if official is None:
             raise NotFoundError("no such official")
-        uow.officials.save(replace(official, totp_secret=secret))
+        # The confirming code is spent: it cannot also be used to sign in.
+        enrolled = replace(official, totp_secret=secret, totp_last_step=step)
+        uow.officials.save(enrolled)
+        uow.ledger.append(
+            Action.by(
+                principal, ActionType.TOTP_ENROLMENT, [official_ref(enrolled)], at=clock.now()
+            )
+        )
         uow.commit()

@@ -27,7 +27,7 @@ from carnet.domain.identifiers import generate_uin, validate_uin
 from carnet.domain.persons import Resident, validate_fields
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable, Iterator
+    from collections.abc import Callable, Generator, Iterable, Iterator
     from datetime import date, datetime
     from typing import BinaryIO, TextIO
 
@@ -92,7 +92,7 @@ class _Rejects:
         self._w.writerow([line, "; ".join(reasons), *safe])
 
 
-def _records(source: BinaryIO) -> Iterator[tuple[int, list[str]]]:
+def _records(source: BinaryIO) -> Generator[tuple[int, list[str]], None, None]:
     """Yield (line number, fields) per CSV record, decoding bytes with surrogateescape.
 
     Invalid UTF-8 survives as lone surrogates, so the record is still split into
@@ -164,8 +164,14 @@ def _validate(
 
 @dataclass
 class _Pending:
+    """A valid row waiting to be written.
+
+    ``raw`` is kept only when the row gave its own UIN: that row is rejected (and
+    written to the side file) if the UIN turns out to be taken.
+    """
+
     line: int
-    raw: list[str]
+    raw: list[str] | None
     resident: Resident
 
 
@@ -201,6 +207,7 @@ def parse_batches(
     records = _records(source)
     header = next(records, None)
     if header is None or [h.strip().lstrip("\ufeff") for h in header[1]] != list(COLUMNS):
+        records.close()  # detach the reader now, not whenever it is collected
         raise ValidationError(
             "the first line must be the header: " + ",".join(COLUMNS), field="header"
         )
@@ -229,7 +236,7 @@ def parse_batches(
             created_at=now,
             updated_at=now,
         )
-        batch.pending.append(_Pending(line, raw, resident))
+        batch.pending.append(_Pending(line, raw if uin else None, resident))
         if len(batch.pending) >= batch_size:
             batch.position = source.tell() if source.seekable() else 0
             yield batch
@@ -352,22 +359,34 @@ def _reallocate_taken_uins(
     side: _Rejects,
     random_bytes: Callable[[int], bytes],
 ) -> None:
-    """Give fresh UINs to allocated rows that collided; reject rows whose given UIN is taken."""
+    """Give fresh UINs to allocated rows that collided; reject rows whose given UIN is taken.
+
+    Rows that gave their own UIN are placed first, so a UIN drawn at random for
+    another row of the batch never wins over one a row asked for.
+    """
     taken = writer.uins_taken([p.resident.uin for p in batch])
-    in_batch: set[str] = set()
-    kept: list[_Pending] = []
+    claimed: set[str] = set()
+    given: list[_Pending] = []
     for p in batch:
+        if p.raw is None:
+            continue
+        if p.resident.uin in taken or p.resident.uin in claimed:
+            side.add(p.line, ["uin: already allocated"], p.raw)
+            continue
+        claimed.add(p.resident.uin)
+        given.append(p)
+    drawn: list[_Pending] = []
+    for p in batch:
+        if p.raw is not None:
+            continue
         uin = p.resident.uin
-        if uin in taken or uin in in_batch:
-            if p.raw[1].strip():
-                side.add(p.line, ["uin: already allocated"], p.raw)
-                continue
-            while uin in taken or uin in in_batch:
-                uin = generate_uin(random_bytes)
+        while uin in taken or uin in claimed:
+            uin = generate_uin(random_bytes)
+        if uin != p.resident.uin:
             p.resident = _with_uin(p.resident, uin)
-        in_batch.add(uin)
-        kept.append(p)
-    batch[:] = kept
+        claimed.add(uin)
+        drawn.append(p)
+    batch[:] = given + drawn
 
 
 def _with_uin(resident: Resident, uin: str) -> Resident:

@@ -1,10 +1,15 @@
-"""Reference data use cases: the region tree and the stations attached to it."""
+"""Reference data use cases: the region tree and the stations attached to it.
+
+Adding a region or a station, or loading a file of them, appends one leaf to the
+transparency log in the same transaction (a load logs the records it added).
+"""
 
 from __future__ import annotations
 
 import csv
 from typing import TYPE_CHECKING
 
+from carnet.domain.actions import Action, ActionType, region_ref, station_ref
 from carnet.domain.errors import ConflictError, ValidationError
 from carnet.domain.officials import Permission, Principal
 from carnet.domain.regions import (
@@ -20,6 +25,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
     from typing import TextIO
 
+    from carnet.domain.actions import RecordRef
     from carnet.services.uow import UnitOfWork
 
 __all__ = [
@@ -57,30 +63,53 @@ def add_region(uow: UnitOfWork, principal: Principal | None, region: Region) -> 
     with uow:
         if uow.regions.get(region.code) is not None:
             raise ConflictError("this region code exists", field="code")
-        path: tuple[str, ...] = ()
-        if region.parent_code is not None:
-            parent = uow.regions.get(region.parent_code)
-            if parent is None:
-                raise ValidationError("unknown parent region", field="parent_code")
-            if _PARENT_LEVEL.get(region.level) is not parent.level:
-                raise ValidationError(
-                    f"a {region.level.value} cannot lie in a {parent.level.value}", field="level"
-                )
-            path = parent.child_path()
-        stored = Region(
-            code=region.code,
-            name_native=region.name_native,
-            name_latin=region.name_latin,
-            level=region.level,
-            settlement=region.settlement,
-            parent_code=region.parent_code,
-            path=path,
-            lat=region.lat,
-            lon=region.lon,
-        )
+        stored = _placed(uow, region)
         uow.regions.add(stored)
+        uow.ledger.append(Action.by(principal, ActionType.REGION_CREATION, [region_ref(stored)]))
         uow.commit()
     return stored
+
+
+def _placed(uow: UnitOfWork, region: Region) -> Region:
+    """Return ``region`` with its lineage, checking its parent exists and fits its level.
+
+    Raises:
+        ValidationError: unknown parent, or a level that does not fit under it.
+    """
+    path: tuple[str, ...] = ()
+    if region.parent_code is not None:
+        parent = uow.regions.get(region.parent_code)
+        if parent is None:
+            raise ValidationError("unknown parent region", field="parent_code")
+        if _PARENT_LEVEL.get(region.level) is not parent.level:
+            raise ValidationError(
+                f"a {region.level.value} cannot lie in a {parent.level.value}", field="level"
+            )
+        path = parent.child_path()
+    return Region(
+        code=region.code,
+        name_native=region.name_native,
+        name_latin=region.name_latin,
+        level=region.level,
+        settlement=region.settlement,
+        parent_code=region.parent_code,
+        path=path,
+        lat=region.lat,
+        lon=region.lon,
+    )
+
+
+def _check_station_place(uow: UnitOfWork, station: Station) -> None:
+    """Check the station's region exists; a mobile team is attached to a county.
+
+    Raises:
+        ValidationError: unknown region, or a mobile team elsewhere than a county.
+    """
+    region = uow.regions.get(station.region_code)
+    if region is None:
+        raise ValidationError("unknown region", field="region_code")
+    if station.kind is StationKind.MOBILE and region.level is not RegionLevel.COUNTY:
+        raise ValidationError("a mobile team is attached to a county", field="region_code")
 
 
 def add_station(uow: UnitOfWork, principal: Principal | None, station: Station) -> Station:
@@ -92,14 +121,11 @@ def add_station(uow: UnitOfWork, principal: Principal | None, station: Station) 
     """
     _require(principal, Permission.REFERENCE_MANAGE)
     with uow:
-        region = uow.regions.get(station.region_code)
-        if region is None:
-            raise ValidationError("unknown region", field="region_code")
-        if station.kind.value == "mobile" and region.level is not RegionLevel.COUNTY:
-            raise ValidationError("a mobile team is attached to a county", field="region_code")
+        _check_station_place(uow, station)
         if uow.stations.get(station.code) is not None:
             raise ConflictError("this station code exists", field="code")
         uow.stations.add(station)
+        uow.ledger.append(Action.by(principal, ActionType.STATION_CREATION, [station_ref(station)]))
         uow.commit()
     return station
 
@@ -154,35 +180,30 @@ def load_reference(
         ValidationError: a bad header or row (with its line number in ``field``).
     """
     added_regions = added_stations = 0
+    added: list[RecordRef] = []
     with uow:
-        paths: dict[str, tuple[str, ...]] = {}
         for line, row in _rows(regions, REGION_COLUMNS):
             if uow.regions.get(row["code"]) is not None:
                 continue
-            parent = row["parent_code"] or None
-            lineage = paths.get(parent) if parent else ()
-            if parent and lineage is None:
-                lineage = uow.regions.lineage(parent)
-                if not lineage:
-                    raise ValidationError("unknown parent region", field=f"line {line}")
             try:
-                region = _region_of(row, parent, lineage or ())
+                region = _placed(uow, _region_of(row))
             except (ValidationError, ValueError) as exc:
                 raise _line_error(line, exc) from exc
             uow.regions.add(region)
-            paths[region.code] = region.child_path()
+            added.append(region_ref(region))
             added_regions += 1
         for line, row in _rows(stations, STATION_COLUMNS) if stations else ():
             if uow.stations.get(row["code"]) is not None:
                 continue
             try:
                 station = _station_of(row)
+                _check_station_place(uow, station)
             except (ValidationError, ValueError) as exc:
                 raise _line_error(line, exc) from exc
-            if uow.regions.get(station.region_code) is None:
-                raise ValidationError("unknown region", field=f"line {line}")
             uow.stations.add(station)
+            added.append(station_ref(station))
             added_stations += 1
+        uow.ledger.append(Action.by(None, ActionType.REFERENCE_LOAD, added))
         uow.commit()
     return added_regions, added_stations
 
@@ -192,18 +213,22 @@ def _rows(source: TextIO, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[
     if tuple(reader.fieldnames or ()) != columns:
         raise ValidationError("the header must be: " + ",".join(columns), field="header")
     for row in reader:
+        # DictReader pads short rows with None and gathers extra fields under None.
+        if None in row or any(value is None for value in row.values()):
+            raise ValidationError(
+                f"expected {len(columns)} columns", field=f"line {reader.line_num}"
+            )
         yield reader.line_num, row
 
 
-def _region_of(row: dict[str, str], parent: str | None, lineage: tuple[str, ...]) -> Region:
+def _region_of(row: dict[str, str]) -> Region:
     return Region(
         code=row["code"],
-        parent_code=parent,
+        parent_code=row["parent_code"] or None,
         level=RegionLevel(row["level"]),
         settlement=Settlement(row["settlement"]),
         name_native=row["name_native"],
         name_latin=row["name_latin"],
-        path=lineage,
         lat=_float(row["lat"]),
         lon=_float(row["lon"]),
     )

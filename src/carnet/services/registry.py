@@ -3,6 +3,11 @@
 Every use case takes the caller's :class:`Principal`, checks the permission and
 then the scope against the resident's region. A resident outside the caller's
 scope is reported as not found, so a scoped official cannot probe for records.
+
+Every use case, reads included, appends one leaf to the transparency log in its
+own transaction: a read of one record, a page of search results or a history is
+an action with a reason (:data:`~carnet.domain.actions.DEFAULT_READ_REASON` when
+the caller gives none).
 """
 
 from __future__ import annotations
@@ -10,16 +15,26 @@ from __future__ import annotations
 import uuid
 from typing import TYPE_CHECKING, Any
 
+from carnet.domain.actions import (
+    DEFAULT_READ_REASON,
+    DEFAULT_SEARCH_REASON,
+    Action,
+    ActionType,
+    change_ref,
+    resident_ref,
+)
 from carnet.domain.dates import PartialDate
 from carnet.domain.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError
 from carnet.domain.identifiers import generate_uin, validate_uin
 from carnet.domain.officials import Permission, Principal
 from carnet.domain.persons import Resident, ResidentChange, ResidentDraft, apply_changes
+from carnet.domain.regions import RegionLevel
 from carnet.domain.text import search_key
 from carnet.services.uow import ResidentQuery
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from datetime import datetime
 
     from carnet.services.ports import Clock
     from carnet.services.uow import UnitOfWork
@@ -61,9 +76,29 @@ def scope_region_codes(uow: UnitOfWork, principal: Principal) -> frozenset[str] 
     return frozenset(uow.regions.covered_codes(sorted(roots)))
 
 
+def _check_home_region(uow: UnitOfWork, principal: Principal, code: str) -> None:
+    """A resident lives in a town or village inside the official's scope.
+
+    Raises:
+        ValidationError: unknown region, a province or county, or out of scope.
+    """
+    region = uow.regions.get(code)
+    if region is None:
+        raise ValidationError("unknown region code", field="region_code")
+    if region.level not in (RegionLevel.TOWN, RegionLevel.VILLAGE):
+        raise ValidationError("a resident lives in a town or village", field="region_code")
+    if not principal.covers(region.child_path()):
+        raise ValidationError("this region is outside your scope", field="region_code")
+
+
 def _require_in_scope(uow: UnitOfWork, principal: Principal, region_code: str) -> None:
     if not principal.covers(uow.regions.lineage(region_code)):
         raise NotFoundError("no resident with this UIN in your scope", field="uin")
+
+
+def _now(clock: Clock | None) -> datetime | None:
+    """The action's time, or ``None`` to let the log stamp it."""
+    return None if clock is None else clock.now()
 
 
 def _load(uow: UnitOfWork, principal: Principal, uin: str) -> Resident:
@@ -95,10 +130,7 @@ def enrol_resident(
     external_ref = data.get("external_ref") or None
     given_uin = data.get("uin") or None
     with uow:
-        if uow.regions.get(draft.region_code) is None:
-            raise ValidationError("unknown region code", field="region_code")
-        if not principal.covers(uow.regions.lineage(draft.region_code)):
-            raise ValidationError("this region is outside your scope", field="region_code")
+        _check_home_region(uow, principal, draft.region_code)
         if given_uin is not None:
             uin = validate_uin(str(given_uin))
             if uow.residents.uins_taken([uin]):
@@ -114,21 +146,43 @@ def enrol_resident(
             updated_at=now,
         )
         uow.residents.add(resident, principal.official_id)
+        uow.ledger.append(
+            Action.by(principal, ActionType.ENROLMENT, [resident_ref(resident)], at=now)
+        )
         uow.commit()
     return resident
 
 
-def get_resident(uow: UnitOfWork, principal: Principal, uin: str) -> Resident:
-    """Return the resident holding ``uin``.
+def get_resident(
+    uow: UnitOfWork,
+    principal: Principal,
+    uin: str,
+    *,
+    reason: str | None = None,
+    clock: Clock | None = None,
+) -> Resident:
+    """Return the resident holding ``uin``; the read is logged with its reason.
 
     Raises:
         UinInvalidError: a malformed UIN.
         NotFoundError: no such resident in the caller's scope.
         PermissionDeniedError: the caller may not read residents.
+        ValidationError: a reason longer than 500 characters.
     """
     principal.require(Permission.RESIDENT_READ)
     with uow:
-        return _load(uow, principal, uin)
+        resident = _load(uow, principal, uin)
+        uow.ledger.append(
+            Action.by(
+                principal,
+                ActionType.READ,
+                [resident_ref(resident)],
+                reason=reason or DEFAULT_READ_REASON,
+                at=_now(clock),
+            )
+        )
+        uow.commit()
+    return resident
 
 
 def update_resident(
@@ -163,20 +217,34 @@ def update_resident(
             today=now.date(),
         )
         if updated.region_code != resident.region_code:
-            if uow.regions.get(updated.region_code) is None:
-                raise ValidationError("unknown region code", field="region_code")
-            if not principal.covers(uow.regions.lineage(updated.region_code)):
-                raise ValidationError("this region is outside your scope", field="region_code")
+            _check_home_region(uow, principal, updated.region_code)
         uow.residents.update(updated, change)
+        uow.ledger.append(
+            Action.by(
+                principal,
+                ActionType.CHANGE,
+                [resident_ref(updated), change_ref(change)],
+                reason=change.reason,
+                at=now,
+            )
+        )
         uow.commit()
     return updated
 
 
-def resident_history(uow: UnitOfWork, principal: Principal, uin: str) -> list[ResidentChange]:
-    """Return every change to a resident, oldest first.
+def resident_history(
+    uow: UnitOfWork,
+    principal: Principal,
+    uin: str,
+    *,
+    reason: str | None = None,
+    clock: Clock | None = None,
+) -> list[ResidentChange]:
+    """Return every change to a resident, oldest first; the read is logged.
 
     Raises:
         NotFoundError: no such resident in the caller's scope.
+        ValidationError: a reason longer than 500 characters.
     """
     principal.require(Permission.RESIDENT_HISTORY)
     with uow:
@@ -184,7 +252,18 @@ def resident_history(uow: UnitOfWork, principal: Principal, uin: str) -> list[Re
         if resident is None:
             raise NotFoundError("no resident with this UIN in your scope", field="uin")
         _require_in_scope(uow, principal, resident.region_code)
-        return uow.residents.history(resident.id)
+        changes = uow.residents.history(resident.id)
+        uow.ledger.append(
+            Action.by(
+                principal,
+                ActionType.HISTORY,
+                [resident_ref(resident)],
+                reason=reason or DEFAULT_READ_REASON,
+                at=_now(clock),
+            )
+        )
+        uow.commit()
+    return changes
 
 
 class ResidentPage:
@@ -208,11 +287,14 @@ def search_residents(
     uin: str | None = None,
     cursor: str | None = None,
     limit: int = 50,
+    reason: str | None = None,
+    clock: Clock | None = None,
 ) -> ResidentPage:
     """Search residents in the caller's scope, by UIN, by name and birth date, or by region.
 
     Names are matched on accent- and case-free keys against both the native and
     the Latin names. ``date_of_birth`` may be partial (``1980`` or ``1980-04``).
+    The search is logged as one action touching every resident on the page.
 
     Raises:
         ValidationError: no criterion, a bad date, a bad limit or a bad cursor.
@@ -227,23 +309,34 @@ def search_residents(
     with uow:
         if uin is not None:
             found = _try_load(uow, principal, uin)
-            return ResidentPage([found] if found else [], None)
-        birth = PartialDate.parse(date_of_birth) if date_of_birth else None
-        query = ResidentQuery(
-            family_name=search_key(family_name) if family_name else None,
-            given_name=search_key(given_name) if given_name else None,
-            birth_year=birth.year if birth else None,
-            birth_month=birth.month if birth else None,
-            birth_day=birth.day if birth else None,
-            region_code=region_code,
-            scope_regions=scope_region_codes(uow, principal),
-            after_uin=after,
-            limit=limit + 1,
+            page = ResidentPage([found] if found else [], None)
+        else:
+            birth = PartialDate.parse(date_of_birth) if date_of_birth else None
+            query = ResidentQuery(
+                family_name=search_key(family_name) if family_name else None,
+                given_name=search_key(given_name) if given_name else None,
+                birth_year=birth.year if birth else None,
+                birth_month=birth.month if birth else None,
+                birth_day=birth.day if birth else None,
+                region_code=region_code,
+                scope_regions=scope_region_codes(uow, principal),
+                after_uin=after,
+                limit=limit + 1,
+            )
+            rows = uow.residents.search(query)
+            items = rows[:limit]
+            page = ResidentPage(items, items[-1].uin if len(rows) > limit else None)
+        uow.ledger.append(
+            Action.by(
+                principal,
+                ActionType.SEARCH,
+                [resident_ref(r) for r in page.items],
+                reason=reason or DEFAULT_SEARCH_REASON,
+                at=_now(clock),
+            )
         )
-        rows = uow.residents.search(query)
-    more = len(rows) > limit
-    items = rows[:limit]
-    return ResidentPage(items, items[-1].uin if more else None)
+        uow.commit()
+    return page
 
 
 def _try_load(uow: UnitOfWork, principal: Principal, uin: str) -> Resident | None:

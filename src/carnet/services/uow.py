@@ -15,14 +15,24 @@ if TYPE_CHECKING:
     from datetime import datetime
     from types import TracebackType
 
+    from carnet.domain.actions import Action, LoggedAction
+    from carnet.domain.messages import Message
     from carnet.domain.officials import Official
     from carnet.domain.persons import Resident, ResidentChange
+    from carnet.domain.proposals import Proposal
     from carnet.domain.regions import Region, Station
+    from carnet.ledger.store import HashStore
+    from carnet.services.ledger import LogKey, StoredCheckpoint, TreeHead
 
 __all__ = [
     "AuthToken",
+    "LedgerRepository",
     "OfficialRepository",
+    "OutboxRepository",
+    "ProposalRepository",
     "RegionRepository",
+    "ResidentAccessRepository",
+    "ResidentCode",
     "ResidentQuery",
     "ResidentRepository",
     "StationRepository",
@@ -60,6 +70,7 @@ class AuthToken:
     issued_at: datetime
     expires_at: datetime
     revoked_at: datetime | None = None
+    station_code: str | None = None
 
 
 class RegionRepository(Protocol):
@@ -111,6 +122,10 @@ class ResidentRepository(Protocol):
 
     def get_by_uin(self, uin: str) -> Resident | None:
         """Return the resident holding ``uin`` or ``None``."""
+        ...
+
+    def get(self, resident_id: str) -> Resident | None:
+        """Return the resident with this internal id or ``None``."""
         ...
 
     def add(self, resident: Resident, created_by: str | None) -> None:
@@ -202,6 +217,10 @@ class UnitOfWork(Protocol):
     residents: ResidentRepository
     officials: OfficialRepository
     tokens: TokenRepository
+    outbox: OutboxRepository
+    resident_access: ResidentAccessRepository
+    proposals: ProposalRepository
+    ledger: LedgerRepository
 
     def __enter__(self) -> Self:
         """Begin the transaction."""
@@ -226,4 +245,144 @@ class UnitOfWork(Protocol):
 
     def rollback(self) -> None:
         """Roll the transaction back."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ResidentCode:
+    """A one-time sign-in code for a resident, stored as a hash."""
+
+    id: str
+    resident_id: str
+    code_hash: str
+    created_at: datetime
+    expires_at: datetime
+    attempts: int = 0
+    used_at: datetime | None = None
+
+
+class OutboxRepository(Protocol):
+    """Messages waiting to be delivered (written in the action's transaction)."""
+
+    def add(self, message: Message) -> None:
+        """Store a new message."""
+        ...
+
+    def due(self, now: datetime, limit: int) -> list[Message]:
+        """Return pending messages whose next attempt is due, oldest first."""
+        ...
+
+    def save(self, message: Message) -> None:
+        """Store a message's new state."""
+        ...
+
+    def get(self, message_id: str) -> Message | None:
+        """Return one message or ``None``."""
+        ...
+
+
+class ResidentAccessRepository(Protocol):
+    """Residents' one-time codes and their session tokens."""
+
+    def add_code(self, code: ResidentCode) -> None:
+        """Store a new code."""
+        ...
+
+    def recent_codes(self, resident_id: str, since: datetime) -> list[ResidentCode]:
+        """Return the resident's codes issued since ``since``, newest first."""
+        ...
+
+    def save_code(self, code: ResidentCode) -> None:
+        """Store a code's attempts or use."""
+        ...
+
+    def add_token(self, token: AuthToken) -> None:
+        """Store a resident session token (``official_id`` holds the resident id)."""
+        ...
+
+    def get_token(self, token_hash: str) -> AuthToken | None:
+        """Return a resident token or ``None``."""
+        ...
+
+    def revoke_token(self, token_hash: str, at: datetime) -> None:
+        """Revoke one resident token."""
+        ...
+
+
+class ProposalRepository(Protocol):
+    """Two-person proposals."""
+
+    def add(self, proposal: Proposal) -> None:
+        """Store a new proposal."""
+        ...
+
+    def get(self, proposal_id: str) -> Proposal | None:
+        """Return a proposal or ``None``."""
+        ...
+
+    def save(self, proposal: Proposal) -> None:
+        """Store a decided proposal (only a pending one may change).
+
+        Raises:
+            StaleVersionError: it was decided meanwhile.
+        """
+        ...
+
+    def pending(self, action: str | None = None) -> list[Proposal]:
+        """Return pending proposals, oldest first."""
+        ...
+
+
+class LedgerRepository(Protocol):
+    """The transparency log: leaves, their subjects, node hashes, checkpoints, keys.
+
+    :meth:`append` is the one way an action is logged: call it inside the action's
+    unit of work, after the writes and right before ``commit()``, so that the
+    action and its leaf are committed together or not at all. Leaves are
+    numbered under a lock on the log head, so concurrent transactions get
+    consecutive indices in commit order.
+    """
+
+    def append(self, action: Action) -> int:
+        """Append one leaf for ``action`` in this transaction; return its index.
+
+        Raises:
+            LedgerError: the stored log is inconsistent (a node would be rewritten).
+        """
+        ...
+
+    def append_many(self, actions: Sequence[Action]) -> list[int]:
+        """Append one leaf per action, in order, with one lock and one write each."""
+        ...
+
+    def actions_on(self, kind: str, record_id: str) -> list[LoggedAction]:
+        """Return every logged action that touched the record, oldest first."""
+        ...
+
+    def head(self, *, lock: bool = False) -> TreeHead:
+        """Return the size and root of the log (``lock``: hold the head until commit)."""
+        ...
+
+    def hash_store(self) -> HashStore:
+        """Return the node hashes of the log, for roots and proofs."""
+        ...
+
+    def entry(self, index: int) -> bytes | None:
+        """Return the bytes of leaf ``index`` or ``None``."""
+        ...
+
+    def latest_checkpoint(self) -> StoredCheckpoint | None:
+        """Return the newest signed checkpoint or ``None``."""
+        ...
+
+    def add_checkpoint(self, checkpoint: StoredCheckpoint) -> None:
+        """Store a signed checkpoint."""
+        ...
+
+    def log_keys(self) -> list[LogKey]:
+        """Return the log's signing keys (public halves and key-store ids), oldest first."""
+        ...
+
+    def add_log_key(self, key: LogKey) -> None:
+        """Record a new log signing key."""
         ...

@@ -1,6 +1,8 @@
 """Bulk resident writers: COPY on PostgreSQL, one executemany on SQLite.
 
-Each :meth:`write` is one transaction, so a batch is stored whole or not at all.
+Each :meth:`write` is one transaction, so a batch is stored whole or not at all,
+and it appends one ``import`` leaf to the transparency log in that transaction,
+committing to every resident of the batch.
 """
 
 from __future__ import annotations
@@ -11,16 +13,23 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from carnet.adapters.db.ledger import append_sealed
 from carnet.adapters.db.repositories import RESIDENT_COLUMNS, resident_row_tuple
 from carnet.adapters.db.tables import RegionRow, ResidentRow
+from carnet.adapters.security import SystemClock
+from carnet.domain.actions import Action, ActionType, resident_ref
 from carnet.domain.errors import ConflictError
+from carnet.services.ledger import seal
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from sqlalchemy import Engine
+    from sqlalchemy import Connection, Engine
 
+    from carnet.domain.officials import Principal
     from carnet.domain.persons import Resident
+    from carnet.services.ledger import SealedAction
+    from carnet.services.ports import Clock
 
 __all__ = ["SqlAlchemyResidentBulkWriter"]
 
@@ -50,12 +59,38 @@ def _sqlite_row(row: tuple[object, ...], rendered: dict[datetime, str]) -> tuple
     return tuple(values)
 
 
-class SqlAlchemyResidentBulkWriter:
-    """Implements the ``ResidentBulkWriter`` port for both backends."""
+IMPORT_REASON = "bulk import"
 
-    def __init__(self, engine: Engine) -> None:
+
+class SqlAlchemyResidentBulkWriter:
+    """Implements the ``ResidentBulkWriter`` port for both backends.
+
+    ``official`` is who imports (``None``: the operator running the CLI); each
+    batch is logged as their ``import`` action with ``reason``.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        official: Principal | None = None,
+        reason: str = IMPORT_REASON,
+        clock: Clock | None = None,
+    ) -> None:
         self._engine = engine
         self._postgres = engine.dialect.name == "postgresql"
+        self._official = official
+        self._reason = reason
+        self._clock = clock or SystemClock()
+
+    def _sealed_batch(self, residents: Sequence[Resident]) -> SealedAction:
+        action = Action.by(
+            self._official,
+            ActionType.IMPORT,
+            [resident_ref(r) for r in residents],
+            reason=self._reason,
+        )
+        return seal(action, at=self._clock.now())
 
     def region_codes(self) -> set[str]:
         """Return every region code."""
@@ -87,8 +122,9 @@ class SqlAlchemyResidentBulkWriter:
         """
         if not residents:
             return
+        sealed = self._sealed_batch(residents)
         if self._postgres:
-            self._copy(residents, created_by)
+            self._copy(residents, created_by, sealed)
             return
         # The DBAPI directly: SQLAlchemy's per-row parameter processing would cost
         # more than SQLite's own insert. Datetimes go in as SQLAlchemy stores them.
@@ -97,26 +133,30 @@ class SqlAlchemyResidentBulkWriter:
         try:
             with self._engine.begin() as conn:
                 conn.exec_driver_sql(_INSERT, rows)
+                append_sealed(conn, [sealed])
         except IntegrityError as exc:
             raise ConflictError("a UIN or reference in the batch is taken") from exc
 
-    def _copy(self, residents: Sequence[Resident], created_by: str | None) -> None:
+    def _copy(
+        self, residents: Sequence[Resident], created_by: str | None, sealed: SealedAction
+    ) -> None:
         import psycopg  # noqa: PLC0415 - only the PostgreSQL path needs the driver
 
-        raw = self._engine.raw_connection()
         try:
-            driver = raw.driver_connection
-            assert isinstance(driver, psycopg.Connection)  # noqa: S101 - postgresql+psycopg
-            statement = f"COPY residents ({', '.join(RESIDENT_COLUMNS)}) FROM STDIN"
-            with driver.cursor() as cur, cur.copy(statement) as copy:
-                for r in residents:
-                    copy.write_row(resident_row_tuple(r, created_by))
-            driver.commit()
+            with self._engine.begin() as conn:
+                _copy_rows(conn, residents, created_by)
+                append_sealed(conn, [sealed])
         except psycopg.errors.UniqueViolation as exc:
-            raw.rollback()
             raise ConflictError("a UIN or reference in the batch is taken") from exc
-        except BaseException:
-            raw.rollback()
-            raise
-        finally:
-            raw.close()
+
+
+def _copy_rows(conn: Connection, residents: Sequence[Resident], created_by: str | None) -> None:
+    """COPY the rows on the connection's own transaction (PostgreSQL)."""
+    import psycopg  # noqa: PLC0415 - only the PostgreSQL path needs the driver
+
+    driver = conn.connection.driver_connection
+    assert isinstance(driver, psycopg.Connection)  # noqa: S101 - postgresql+psycopg
+    statement = f"COPY residents ({', '.join(RESIDENT_COLUMNS)}) FROM STDIN"
+    with driver.cursor() as cur, cur.copy(statement) as copy:
+        for r in residents:
+            copy.write_row(resident_row_tuple(r, created_by))

@@ -257,6 +257,11 @@ class SqlAlchemyResidentRepository:
         row = self._s.scalar(select(ResidentRow).where(ResidentRow.uin == uin))
         return _resident(row) if row else None
 
+    def get(self, resident_id: str) -> Resident | None:
+        """Return the resident with this internal id or ``None``."""
+        row = self._s.get(ResidentRow, resident_id)
+        return _resident(row) if row else None
+
     def add(self, resident: Resident, created_by: str | None) -> None:
         """Store a new resident.
 
@@ -380,6 +385,7 @@ def _official(row: OfficialRow) -> Official:
         ),
         password_hash=row.password_hash,
         totp_secret=row.totp_secret,
+        totp_last_step=row.totp_last_step,
         is_active=row.is_active,
         created_at=row.created_at,
     )
@@ -391,6 +397,7 @@ def _official_values(official: Official) -> dict[str, object]:
         "display_name": official.display_name,
         "password_hash": official.password_hash,
         "totp_secret": official.totp_secret,
+        "totp_last_step": official.totp_last_step,
         "roles": sorted(r.value for r in official.roles),
         "scope_national": official.scope.national,
         "scope_regions": sorted(official.scope.regions),
@@ -465,6 +472,7 @@ class SqlAlchemyTokenRepository:
                 issued_at=token.issued_at,
                 expires_at=token.expires_at,
                 revoked_at=token.revoked_at,
+                station_code=token.station_code,
             )
         )
 
@@ -474,7 +482,12 @@ class SqlAlchemyTokenRepository:
         if row is None:
             return None
         return AuthToken(
-            row.token_hash, row.official_id, row.issued_at, row.expires_at, row.revoked_at
+            row.token_hash,
+            row.official_id,
+            row.issued_at,
+            row.expires_at,
+            row.revoked_at,
+            row.station_code,
         )
 
     def revoke(self, token_hash: str, at: datetime) -> None:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Dialect,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -30,10 +32,20 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 __all__ = [
     "AuthTokenRow",
     "Base",
+    "LedgerCheckpointRow",
+    "LedgerHeadRow",
+    "LedgerKeyRow",
+    "LedgerLeafRow",
+    "LedgerNodeRow",
+    "LedgerSubjectRow",
     "OfficialRow",
+    "OutboxRow",
+    "ProposalRow",
     "RegionRow",
     "ResidentChangeRow",
+    "ResidentCodeRow",
     "ResidentRow",
+    "ResidentTokenRow",
     "StationRow",
     "UtcDateTime",
 ]
@@ -171,6 +183,8 @@ class OfficialRow(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # The last TOTP time step accepted: a code is never accepted twice (RFC 6238 §5.2).
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)
     roles: Mapped[list[str]] = mapped_column(JSON)
     scope_national: Mapped[bool] = mapped_column(Boolean)
     scope_regions: Mapped[list[str]] = mapped_column(JSON)
@@ -189,3 +203,142 @@ class AuthTokenRow(Base):
     issued_at: Mapped[datetime] = mapped_column(UtcDateTime())
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    station_code: Mapped[str | None] = mapped_column(String(32))
+
+
+class OutboxRow(Base):
+    """A notification waiting for (or past) delivery."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "state", "next_attempt_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(8))
+    recipient: Mapped[str] = mapped_column(String(254))
+    template: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, str]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    attempts: Mapped[int] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(8))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    last_error: Mapped[str | None] = mapped_column(String(64))
+
+
+class ResidentCodeRow(Base):
+    """A resident's one-time sign-in code (hash only)."""
+
+    __tablename__ = "resident_codes"
+    __table_args__ = (Index("ix_resident_codes_resident_created", "resident_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    resident_id: Mapped[str] = mapped_column(ForeignKey("residents.id"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    attempts: Mapped[int] = mapped_column(Integer)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class ResidentTokenRow(Base):
+    """A resident's session token (hash only)."""
+
+    __tablename__ = "resident_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    resident_id: Mapped[str] = mapped_column(ForeignKey("residents.id"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class ProposalRow(Base):
+    """A sensitive action waiting for (or decided by) a second official."""
+
+    __tablename__ = "proposals"
+    __table_args__ = (Index("ix_proposals_state_action", "state", "action"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    action: Mapped[str] = mapped_column(String(64))
+    params: Mapped[dict[str, str]] = mapped_column(JSON)
+    reason: Mapped[str] = mapped_column(Text)
+    proposed_by: Mapped[str] = mapped_column(ForeignKey("officials.id"))
+    proposed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    state: Mapped[str] = mapped_column(String(12))
+    decided_by: Mapped[str | None] = mapped_column(ForeignKey("officials.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class LedgerHeadRow(Base):
+    """The log head: one row (``id = 1``) with the size and the right frontier.
+
+    Appending locks this row (``SELECT ... FOR UPDATE`` on PostgreSQL; SQLite
+    transactions are ``BEGIN IMMEDIATE``), so leaves are numbered in commit order.
+    ``frontier`` holds the compact-range hashes, highest level first, concatenated.
+    """
+
+    __tablename__ = "ledger_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    size: Mapped[int] = mapped_column(BigInteger)
+    frontier: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LedgerLeafRow(Base):
+    """One leaf: its bytes (no personal data), and the reason it commits to."""
+
+    __tablename__ = "ledger_leaves"
+
+    leaf_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    entry: Mapped[bytes] = mapped_column(LargeBinary)
+    reason: Mapped[str | None] = mapped_column(Text)
+    reason_salt: Mapped[bytes | None] = mapped_column(LargeBinary)
+
+
+class LedgerSubjectRow(Base):
+    """A record a leaf touched: its id, version, salt and commitment (kept private)."""
+
+    __tablename__ = "ledger_subjects"
+    __table_args__ = (Index("ix_ledger_subjects_kind_record", "kind", "record_id"),)
+
+    leaf_index: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(32))
+    record_id: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int | None] = mapped_column(Integer)
+    salt: Mapped[bytes] = mapped_column(LargeBinary)
+    commitment: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LedgerNodeRow(Base):
+    """A complete-subtree hash; ``node_id`` is ``level << 56 | index``."""
+
+    __tablename__ = "ledger_nodes"
+
+    node_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class LedgerCheckpointRow(Base):
+    """A signed checkpoint (C2SP signed note) and the log key that signed it."""
+
+    __tablename__ = "ledger_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    size: Mapped[int] = mapped_column(BigInteger, index=True)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    key_kid: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class LedgerKeyRow(Base):
+    """A log signing key: key-store id, note key name (the origin), public half."""
+
+    __tablename__ = "ledger_keys"
+
+    kid: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())

@@ -7,6 +7,12 @@ from typing import TYPE_CHECKING, Self
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from carnet.adapters.db.ledger import SqlAlchemyLedgerRepository
+from carnet.adapters.db.portal import (
+    SqlAlchemyOutboxRepository,
+    SqlAlchemyProposalRepository,
+    SqlAlchemyResidentAccessRepository,
+)
 from carnet.adapters.db.repositories import (
     SqlAlchemyOfficialRepository,
     SqlAlchemyRegionRepository,
@@ -14,6 +20,7 @@ from carnet.adapters.db.repositories import (
     SqlAlchemyStationRepository,
     SqlAlchemyTokenRepository,
 )
+from carnet.adapters.security import SystemClock
 from carnet.domain.errors import ConflictError, InfrastructureError
 
 if TYPE_CHECKING:
@@ -21,9 +28,14 @@ if TYPE_CHECKING:
 
     from sqlalchemy import Engine
 
+    from carnet.services.ports import Clock
     from carnet.services.uow import (
+        LedgerRepository,
         OfficialRepository,
+        OutboxRepository,
+        ProposalRepository,
         RegionRepository,
+        ResidentAccessRepository,
         ResidentRepository,
         StationRepository,
         TokenRepository,
@@ -43,10 +55,16 @@ class SqlAlchemyUnitOfWork:
     residents: ResidentRepository
     officials: OfficialRepository
     tokens: TokenRepository
+    outbox: OutboxRepository
+    resident_access: ResidentAccessRepository
+    proposals: ProposalRepository
+    ledger: LedgerRepository
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
         self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
         self._session: Session | None = None
+        # The log stamps actions that carry no time of their own with this clock.
+        self._clock = clock or SystemClock()
 
     @property
     def session(self) -> Session:
@@ -72,6 +90,10 @@ class SqlAlchemyUnitOfWork:
         self.residents = SqlAlchemyResidentRepository(s)
         self.officials = SqlAlchemyOfficialRepository(s)
         self.tokens = SqlAlchemyTokenRepository(s)
+        self.outbox = SqlAlchemyOutboxRepository(s)
+        self.resident_access = SqlAlchemyResidentAccessRepository(s)
+        self.proposals = SqlAlchemyProposalRepository(s)
+        self.ledger = SqlAlchemyLedgerRepository(s, self._clock)
         return self
 
     def __exit__(

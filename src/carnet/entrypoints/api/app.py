@@ -12,12 +12,20 @@ from fastapi.routing import APIRoute
 
 from carnet.bootstrap import Container, bootstrap
 from carnet.entrypoints.api.errors import install_error_handlers
-from carnet.entrypoints.api.routers import officials, reference, residents
+from carnet.entrypoints.api.routers import (
+    exports,
+    ledger,
+    officials,
+    portal,
+    reference,
+    residents,
+)
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Awaitable, Callable
+    from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 
     from fastapi.dependencies.models import Dependant
+    from starlette.routing import BaseRoute
 
     from carnet.config import Settings
 
@@ -29,6 +37,8 @@ access_log = logging.getLogger("carnet.access")
 def _permission_of(dependant: Dependant) -> str:
     """Find the permission declared by a :func:`require` dependency, depth first."""
     for sub in dependant.dependencies:
+        if sub.call is not None and hasattr(sub.call, "resident_only"):
+            return "resident"
         if sub.call is not None and hasattr(sub.call, "permission"):
             permission = sub.call.permission
             return "authenticated" if permission is None else str(permission)
@@ -38,9 +48,13 @@ def _permission_of(dependant: Dependant) -> str:
     return "public"
 
 
-def _publish_permissions(app: FastAPI) -> None:
-    """Publish each route's declared permission in OpenAPI as ``x-permission``."""
-    for route in app.routes:
+def _publish_permissions(routes: Sequence[BaseRoute]) -> None:
+    """Publish each route's declared permission in OpenAPI as ``x-permission``.
+
+    Called on a router's own routes before it is included: FastAPI copies routes
+    into the app when it includes a router, so they must carry the annotation first.
+    """
+    for route in routes:
         if isinstance(route, APIRoute):
             route.openapi_extra = {
                 **(route.openapi_extra or {}),
@@ -68,16 +82,16 @@ def create_app(settings: Settings, container: Container | None = None) -> FastAP
     )
     app.state.container = box
     install_error_handlers(app)
-    app.include_router(officials.router)
-    app.include_router(reference.router)
-    app.include_router(residents.router)
+    for module in (officials, reference, residents, exports, portal, ledger):
+        _publish_permissions(module.router.routes)
+        app.include_router(module.router)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, str]:
         """Liveness: the process answers."""
         return {"status": "ok"}
 
-    _publish_permissions(app)
+    _publish_permissions(app.router.routes)
 
     @app.middleware("http")
     async def log_requests(

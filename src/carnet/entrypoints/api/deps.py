@@ -16,7 +16,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 # live under TYPE_CHECKING.
 from carnet.bootstrap import Container
 from carnet.domain.errors import AuthenticationError
-from carnet.domain.officials import Permission, Principal  # noqa: TC001
+from carnet.domain.officials import Permission, Principal
 from carnet.services import auth
 
 if TYPE_CHECKING:

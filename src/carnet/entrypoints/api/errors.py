@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from carnet.domain.errors import (
     AuthenticationError,
@@ -80,6 +81,20 @@ async def _request_validation(_request: Request, exc: Exception) -> JSONResponse
     return problem(422, "validation_error", "the request is malformed", field=first, errors=errors)
 
 
+async def _http_error(_request: Request, exc: Exception) -> JSONResponse:
+    """Starlette's own errors (unknown route, wrong method) as problem documents too."""
+    assert isinstance(exc, StarletteHTTPException)  # noqa: S101 - registered for it only
+    codes = {404: "not_found", 405: "method_not_allowed"}
+    code = codes.get(exc.status_code, "http_error")
+    title = {404: "no such resource", 405: "this method is not allowed here"}.get(
+        exc.status_code, "the request could not be served"
+    )
+    response = problem(exc.status_code, code, title)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
 async def _unexpected(_request: Request, exc: Exception) -> JSONResponse:
     # The traceback's frames, never the exception's message: database drivers put
     # the offending parameter values (personal data) into their messages.
@@ -92,4 +107,5 @@ def install_error_handlers(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(CarnetError, _carnet_error)
     app.add_exception_handler(RequestValidationError, _request_validation)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(Exception, _unexpected)

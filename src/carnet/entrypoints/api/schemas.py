@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime  # noqa: TC003 - pydantic needs it at runtime
+from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -69,14 +69,14 @@ class ResidentUpdate(_Strict):
 
     reason: str = Field(min_length=1, max_length=500)
     version: int | None = Field(default=None, ge=1)
-    family_name_native: str | None = _Text
-    given_name_native: str | None = _Text
-    family_name_latin: str | None = _Text
-    given_name_latin: str | None = _Text
+    family_name_native: str | None = Field(default=None, max_length=200)
+    given_name_native: str | None = Field(default=None, max_length=200)
+    family_name_latin: str | None = Field(default=None, max_length=200)
+    given_name_latin: str | None = Field(default=None, max_length=200)
     date_of_birth: str | None = Field(default=None, max_length=10)
     sex: Literal["F", "M", "X"] | None = None
-    place_of_birth: str | None = _Text
-    address: str | None = _Text
+    place_of_birth: str | None = Field(default=None, max_length=200)
+    address: str | None = Field(default=None, max_length=200)
     region_code: str | None = Field(default=None, max_length=10)
     household_ref: str | None = Field(default=None, max_length=64)
     phone: str | None = Field(default=None, max_length=32)
@@ -242,11 +242,14 @@ class StationPublic(BaseModel):
 
 
 class TokenRequest(_Strict):
-    """Sign-in: username, password and, when enrolled, a TOTP code."""
+    """Sign-in: username, password, a TOTP code when enrolled, and optionally a station."""
 
     username: str = Field(max_length=64)
     password: str = Field(max_length=256)
     totp_code: str | None = Field(default=None, max_length=10)
+    station: str | None = Field(
+        default=None, max_length=32, description="The station you work at (within your scope)."
+    )
 
 
 class TokenPublic(BaseModel):

@@ -35,6 +35,7 @@ def import_residents_command(
         size = file.stat().st_size
         # The rejects file holds the rejected rows as they were: keep it private.
         fd = os.open(side, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # also when the file already existed with a wider mode
         with (
             open(fd, "w", encoding="utf-8", newline="") as out,  # noqa: PTH123
             progress_bar(total=size, unit_bytes=True) as bar,

@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from carnet.entrypoints.cli import data, officials, server
+from carnet.entrypoints.cli import audit, credentials, data, ledger, officials, outbox, server
 
 __all__ = ["app", "main"]
 
@@ -21,8 +21,17 @@ app.add_typer(data.import_app, name="import")
 app.add_typer(data.regions_app, name="regions")
 app.add_typer(officials.app, name="officials")
 app.add_typer(server.demo_app, name="demo")
+app.add_typer(outbox.app, name="outbox")
+app.add_typer(ledger.ledger_app, name="ledger")
+app.add_typer(audit.audit_app, name="audit")
 app.command("serve")(server.serve)
 app.command("synth")(data.synth)
+app.add_typer(credentials.keys_app, name="keys")
+app.add_typer(credentials.pki_app, name="pki")
+app.add_typer(credentials.status_app, name="status")
+app.add_typer(credentials.credential_app, name="credential")
+app.add_typer(credentials.bundle_app, name="bundle")
+app.command("verify")(credentials.verify_command)
 
 
 def main() -> None:

@@ -46,6 +46,8 @@ def serve(
 
     from carnet.entrypoints.api.app import create_app  # noqa: PLC0415
     from carnet.entrypoints.cli.demo import print_demo_banner, seed_demo  # noqa: PLC0415
+    from carnet.entrypoints.cli.ledger import start_checkpointer_thread  # noqa: PLC0415
+    from carnet.entrypoints.cli.outbox import start_relay_thread  # noqa: PLC0415
 
     cfg = settings()
     with container() as box:
@@ -56,6 +58,11 @@ def serve(
         if demo:
             print_demo_banner(f"http://{bind_host}:{bind_port}")
         app = create_app(cfg, box)
+        start_relay_thread(box)
+        # Every leaf is covered by a signed checkpoint within a minute (a thread,
+        # not a FastAPI start-up hook: scheduling belongs to the CLI or a worker).
+        stop_checkpoints = start_checkpointer_thread(box)
         # Uvicorn's own access log prints raw paths and query strings (UINs,
         # names); the app logs route templates instead.
         uvicorn.run(app, host=bind_host, port=bind_port, access_log=False, log_level="info")
+        stop_checkpoints.set()

@@ -28,7 +28,11 @@ router = APIRouter(tags=["officials"])
 
 @router.post("/auth/token")
 def sign_in(body: TokenRequest, container: ContainerDep) -> TokenPublic:
-    """Exchange a username, password and TOTP code for a short-lived bearer token."""
+    """Exchange a username, password and TOTP code for a short-lived bearer token.
+
+    ``station`` (optional, within your scope) is where you work this session:
+    every action taken with the token is logged with it.
+    """
     issued = auth.login(
         container.uow(),
         container.hasher,
@@ -37,6 +41,7 @@ def sign_in(body: TokenRequest, container: ContainerDep) -> TokenPublic:
         totp_code=body.totp_code,
         clock=container.clock,
         lifetime=timedelta(minutes=container.settings.token_lifetime_minutes),
+        station=body.station,
     )
     return TokenPublic(access_token=issued.token, expires_at=issued.expires_at)
 

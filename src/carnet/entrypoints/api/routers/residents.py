@@ -1,4 +1,11 @@
-"""Resident endpoints: enrol, read, update, search and history."""
+"""Resident endpoints: enrol, read, update, search and history.
+
+Reads are official actions: each read, search and history request is logged in
+the transparency log with the reason given in the ``reason`` query parameter.
+Without one, the log records "no reason given" (a search: "search"), unless the
+deployment sets ``CARNET_READ_REASON_REQUIRED=true``; then reading a record or
+its history without a reason is refused (422, field ``reason``).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
+from carnet.domain.errors import ValidationError
 from carnet.domain.officials import Permission, Principal
 from carnet.entrypoints.api.deps import ContainerDep, require
 from carnet.entrypoints.api.schemas import (
@@ -21,6 +29,20 @@ from carnet.services import registry
 __all__ = ["router"]
 
 router = APIRouter(prefix="/residents", tags=["residents"])
+
+Reason = Annotated[
+    str | None,
+    Query(
+        max_length=500,
+        description="Why you read this record; it is kept with the log entry of the read.",
+    ),
+]
+
+
+def _read_reason(container: ContainerDep, reason: str | None) -> str | None:
+    if (reason is None or not reason.strip()) and container.settings.read_reason_required:
+        raise ValidationError("state why you read this record", field="reason")
+    return reason
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -52,6 +74,7 @@ def search_residents(
     region_code: Annotated[str | None, Query(max_length=10)] = None,
     cursor: Annotated[str | None, Query(max_length=14)] = None,
     limit: Annotated[int, Query(ge=1, le=registry.MAX_PAGE_SIZE)] = 50,
+    reason: Reason = None,
 ) -> ResidentsPublic:
     """Search residents in your scope by UIN, by name and date of birth, or by region."""
     page = registry.search_residents(
@@ -64,6 +87,8 @@ def search_residents(
         region_code=region_code,
         cursor=cursor,
         limit=limit,
+        reason=reason,
+        clock=container.clock,
     )
     return ResidentsPublic(
         data=[ResidentPublic.of(r) for r in page.items], next_cursor=page.next_cursor
@@ -75,9 +100,17 @@ def get_resident(
     uin: str,
     container: ContainerDep,
     principal: Annotated[Principal, Depends(require(Permission.RESIDENT_READ))],
+    reason: Reason = None,
 ) -> ResidentPublic:
-    """Read one resident."""
-    return ResidentPublic.of(registry.get_resident(container.uow(), principal, uin))
+    """Read one resident; the read is logged with your reason."""
+    resident = registry.get_resident(
+        container.uow(),
+        principal,
+        uin,
+        reason=_read_reason(container, reason),
+        clock=container.clock,
+    )
+    return ResidentPublic.of(resident)
 
 
 @router.patch("/{uin}")
@@ -106,7 +139,14 @@ def resident_history(
     uin: str,
     container: ContainerDep,
     principal: Annotated[Principal, Depends(require(Permission.RESIDENT_HISTORY))],
+    reason: Reason = None,
 ) -> ResidentHistoryPublic:
-    """Every change to a resident: old and new values, who, when and why."""
-    changes = registry.resident_history(container.uow(), principal, uin)
+    """Every change to a resident: old and new values, who, when and why (the read is logged)."""
+    changes = registry.resident_history(
+        container.uow(),
+        principal,
+        uin,
+        reason=_read_reason(container, reason),
+        clock=container.clock,
+    )
     return ResidentHistoryPublic(uin=uin, data=[ResidentChangePublic.of(c) for c in changes])

@@ -1,0 +1,1 @@
+"""The purpose policies shipped with Carnet (package data: ``default.yaml``)."""
