@@ -33,6 +33,7 @@ import re
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime
 from enum import Enum, StrEnum
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from carnet.domain.errors import LedgerError, ValidationError
@@ -141,6 +142,12 @@ class RecordKind(StrEnum):
     PROPOSAL = "proposal"
 
 
+@lru_cache(maxsize=4096)
+def _utc_text(value: datetime) -> str:
+    # Cached: the rows of one import or one batch share their timestamps.
+    return value.astimezone(UTC).strftime(_TIME_FORMAT)
+
+
 def _jsonable(value: object) -> object:  # noqa: PLR0911 - one branch per type
     """Turn a field value into plain JSON: one representation per value."""
     if value is None or isinstance(value, bool | int | str):
@@ -150,7 +157,7 @@ def _jsonable(value: object) -> object:  # noqa: PLR0911 - one branch per type
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValidationError("naive datetimes cannot be logged")
-        return value.astimezone(UTC).strftime(_TIME_FORMAT)
+        return _utc_text(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Enum):
@@ -160,8 +167,15 @@ def _jsonable(value: object) -> object:  # noqa: PLR0911 - one branch per type
     if isinstance(value, list | tuple):
         return [_jsonable(v) for v in value]
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        # Plain strings, ints and None (most fields) skip the recursive call.
+        return {
+            str(k): v if v is None or type(v) in _PLAIN_TYPES else _jsonable(v)
+            for k, v in value.items()
+        }
     return str(value)
+
+
+_PLAIN_TYPES = frozenset({str, int})
 
 
 def canonical_bytes(
@@ -213,13 +227,12 @@ class RecordRef:
         )
 
 
+_RESIDENT_FIELDS = tuple(f.name for f in fields(Resident) if f.name not in {"id", "version"})
+
+
 def resident_ref(resident: Resident) -> RecordRef:
     """The current version of a resident: every field of the record."""
-    values = {
-        f.name: getattr(resident, f.name)
-        for f in fields(Resident)
-        if f.name not in {"id", "version"}
-    }
+    values = {name: getattr(resident, name) for name in _RESIDENT_FIELDS}
     return RecordRef.of(RecordKind.RESIDENT, resident.id, values, resident.version)
 
 

@@ -163,7 +163,7 @@ def test_the_whole_flow_from_init_to_a_valid_verdict(cli: Cli) -> None:
     png = cli.home / "qr.png"
     text, uri, idx = cli.issue("national_id_card", "--png", str(png))
     assert read_qr(png) == text
-    assert uri == "https://status.carnet.example/lists/1"
+    assert uri == "https://s.example/1"
     assert 0 <= idx < 131_072
     assert "wrote" in cli("bundle", "export", "--out", str(cli.home / "checkpoint.bundle")).stdout
     verdict = cli.verdict(text, "age_check")

@@ -27,6 +27,7 @@ from carnet.adapters.db.tables import RegionRow, ResidentRow
 from carnet.bootstrap import bootstrap
 from carnet.config import Settings, get_settings
 from carnet.domain.officials import Principal
+from carnet.entrypoints.cli.ledger import start_checkpointer_thread
 from carnet.entrypoints.cli.main import app
 from carnet.services import registry
 from carnet.services.imports import COLUMNS
@@ -320,5 +321,21 @@ def test_the_checkpoint_worker_exits_cleanly_on_sigterm(
     assert "checkpoint worker stopped" in err
     with box.uow() as uow:
         latest = uow.ledger.latest_checkpoint()
+    assert latest is not None
+    assert latest.size == 9
+
+
+def test_serve_runs_the_checkpoint_worker_in_a_daemon_thread(box: Container) -> None:
+    load_reference_data(box.uow)
+    stop = start_checkpointer_thread(box)
+    try:
+        deadline = time.monotonic() + 30
+        latest = None
+        while latest is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+            with box.uow() as uow:
+                latest = uow.ledger.latest_checkpoint()
+    finally:
+        stop.set()
     assert latest is not None
     assert latest.size == 9

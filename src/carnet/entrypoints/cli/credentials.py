@@ -51,6 +51,7 @@ from carnet.domain.errors import (
 from carnet.entrypoints.cli.context import handle_errors, settings
 from carnet.services.issuer_workspace import (
     DEFAULT_DIRECTORY,
+    DEFAULT_STATUS_BASE_URI,
     IssuerWorkspace,
     write_file_atomically,
 )
@@ -221,7 +222,8 @@ def pki_init(
     country: str = typer.Option("ZZ", help="Two-letter country code of the root."),
     authority: str = typer.Option("Civil Registration Authority", help="The issuing authority."),
     status_base_uri: str = typer.Option(
-        "https://status.carnet.example/lists", help="Base URI of the status lists."
+        DEFAULT_STATUS_BASE_URI,
+        help="Base URI of the status lists (keep it short: it is in every QR).",
     ),
 ) -> None:
     """Create the root, the bundle signer and the status-list signer."""
