@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from carnet.credentials.signing import Signer
     from carnet.credentials.statuslist import StatusReference
 
-__all__ = ["identity_from_mapping", "issue_credential"]
+__all__ = ["COMPACT_DOCUMENT_TYPES", "identity_from_mapping", "issue_credential"]
 
 _E = TypeVar("_E", bound=IntEnum)
 
@@ -52,6 +52,13 @@ _TEXT_FIELDS: Final = (
 _FIELDS: Final = frozenset({*_TEXT_FIELDS, "date_of_birth", "gender", "photo", "photo_format"})
 
 
+# Document types whose QR must fit version 10-M: they carry the minimum
+# (docs/adr/0008): no issuer and no document type (the signer's certificate names
+# both: a document signer is certified for one authority and one document type),
+# no iat and no nbf (a card is valid from issuance).
+COMPACT_DOCUMENT_TYPES: Final = frozenset({"national_id_card"})
+
+
 def issue_credential(
     identity: Identity169,
     *,
@@ -69,7 +76,8 @@ def issue_credential(
     """Return the QR text of a credential signed by ``signer``.
 
     ``valid_from`` and ``valid_until`` become ``nbf`` and ``exp`` (RFC 8392
-    §3.1.5, §3.1.4; whole seconds), ``now`` becomes ``iat``, ``zone`` the permit
+    §3.1.5, §3.1.4; whole seconds), ``now`` becomes ``iat`` (none of ``iss``,
+    ``iat`` and ``nbf`` for :data:`COMPACT_DOCUMENT_TYPES`), ``zone`` the permit
     zone, and ``purposes`` (optional) the only purposes the credential serves.
     The signer's certificate must be issued for ``document_type``, or verifiers
     refuse the credential (:mod:`.verifier`).
@@ -89,14 +97,15 @@ def issue_credential(
             raise ValidationError("time must be timezone-aware", field=name)
     if valid_until <= valid_from:
         raise ValidationError("validity ends before it starts", field="valid_until")
+    compact = document_type in COMPACT_DOCUMENT_TYPES
     claims = CwtClaims(
-        issuer=issuer,
-        issued_at=now,
-        not_before=valid_from,
+        issuer=None if compact else issuer,
+        issued_at=None if compact else now,
+        not_before=None if compact else valid_from,
         expires_at=valid_until,
         identity=identity,
         status=status,
-        document_type=document_type,
+        document_type=None if compact else document_type,
         document_number=document_number,
         permit_zone=zone,
         purposes=tuple(purposes),

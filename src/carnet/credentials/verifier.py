@@ -36,6 +36,7 @@ a naive ``now``, no zone for a zone-bound purpose).
 from __future__ import annotations
 
 import base64
+import dataclasses
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -216,10 +217,14 @@ def _authenticate(qr_text: str, bundle: Bundle, now: datetime) -> tuple[CwtClaim
         raise UnknownSignerError("credential names no signer (kid)")
     signer = bundle.signer_for(kid, now)
     claims = CwtClaims.from_cbor(verify_sign1(message, signer.public_key))
+    if claims.expires_at is None:
+        raise DecodeError("credential lacks its expiry")
     document_type = claims.document_type
-    if document_type is None or claims.expires_at is None:
-        raise DecodeError("credential lacks its document type or expiry")
-    if document_type != signer.document_type:
+    if document_type is None:
+        # Compact credentials (docs/adr/0008) leave the type to the signer's
+        # certificate, which is issued for exactly one document type.
+        claims = dataclasses.replace(claims, document_type=signer.document_type)
+    elif document_type != signer.document_type:
         # A signer certified for zone permits must not be able to issue passports.
         raise UnknownSignerError("signer is not certified for this document type")
     return claims, signer

@@ -157,3 +157,27 @@ def test_bad_identity_data_is_refused(data: dict[str, object], field_name: str) 
     with pytest.raises(ValidationError) as caught:
         identity_from_mapping(data)
     assert caught.value.field == field_name
+
+
+@pytest.mark.parametrize("name", ["김민준", "남궁민준"])
+@pytest.mark.parametrize("algorithm", list(Algorithm))
+def test_a_national_id_card_fits_qr_version_10_at_level_m(name: str, algorithm: Algorithm) -> None:
+    # docs/adr/0008: the card's QR carries the minimum; the workspace's default status
+    # URIs are short (https://s.example/N).
+    card = Identity169(full_name=name, date_of_birth=BirthDate(1985, 3, 12), gender=Gender.MALE)
+    for _ in range(10):
+        text = issue(
+            KeySigner(algorithm),
+            identity=card,
+            document_type="national_id_card",
+            document_number="M12345678",
+            status=StatusReference("https://s.example/12345", 131_071),
+            zone=None,
+        )
+        assert len(text) <= 311  # the alphanumeric capacity of version 10-M
+        claims = CwtClaims.from_cbor(parse_sign1(decode_qr_text(text)).payload)
+        assert (claims.issuer, claims.issued_at, claims.not_before) == (None, None, None)
+        assert claims.document_type is None
+        assert claims.identity is not None
+        assert claims.identity.uin is None
+        assert claims.identity.address is None
