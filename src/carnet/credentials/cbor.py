@@ -26,7 +26,10 @@ changes nothing, and other Claim 169 encoders need not sort their maps.
 §4.2.1 for what Carnet signs: preferred (shortest) argument and float forms,
 definite lengths only, and map keys sorted by the bytewise lexicographic order
 of their encodings (cbor2's ``canonical=True`` sorts by length first, the
-RFC 7049 §3.9 rule, which differs for keys such as ``-1`` and ``24``).
+RFC 7049 §3.9 rule, which differs for keys such as ``-1`` and ``24``). Values
+already in that order, as Carnet's claim encoders build them, are checked in
+one pass and written by cbor2's encoder; anything else by a pure-Python
+reference encoder.
 """
 
 from __future__ import annotations
@@ -167,7 +170,11 @@ def _head(major: int, argument: int) -> bytes:
 
 
 def _encode(value: object, out: bytearray, depth: int) -> None:
-    """Reference encoder: append the deterministic encoding of ``value``; ``depth`` counts enclosing containers."""
+    """Append the deterministic encoding of ``value``; ``depth`` counts enclosing containers.
+
+    The reference encoder: :func:`encode_deterministic` uses it for whatever its
+    fast path does not take.
+    """
     if value is None or isinstance(value, bool):
         out += _SIMPLE[value]
     elif isinstance(value, int):
@@ -223,67 +230,71 @@ class _OffFastPathError(Exception):
     """The value needs the reference encoder (raised and caught inside this module)."""
 
 
-# (keys in insertion order, their exact types) -> the same keys in §4.2.1 order.
-# The types are part of the key because 1 == 1.0 == True in Python.
-_KEY_ORDERS: Final[dict[tuple[tuple[object, ...], tuple[type, ...]], tuple[object, ...]]] = {}
-_KEY_ORDERS_LIMIT: Final = 1024
+# Map keys in RFC 8949 §4.2.1 order, as numbers: an unsigned integer ranks as itself,
+# a negative one n (argument -1 - n, major type 1) after every unsigned one.
+_NEGATIVE_RANK: Final = _MAX_ARGUMENT
+_MAX_RANK: Final = 2 * _MAX_ARGUMENT + 1
+# Items cbor2 writes in their deterministic form whatever their value.
+_LEAF_TYPES: Final = frozenset({str, bytes, bool, type(None)})
 
 
-def _key_order(keys: tuple[object, ...], kinds: tuple[type, ...]) -> tuple[object, ...]:
-    """Return ``keys`` sorted by their encodings (RFC 8949 §4.2.1), and cache the order.
-
-    Raises:
-        _OffFastPathError: a key that is not an exact ``int`` or ``str``.
-        ValidationError: an integer key beyond 64 bits.
-    """
-    if not all(kind is int or kind is str for kind in kinds):
-        raise _OffFastPathError
-    encoded: list[tuple[bytes, object]] = []
-    for key in keys:
-        out = bytearray()
-        _encode(key, out, 0)
-        encoded.append((bytes(out), key))
-    # Distinct exact ints or strings never share an encoding: no ties to break.
-    order = tuple(key for _, key in sorted(encoded))
-    if len(_KEY_ORDERS) >= _KEY_ORDERS_LIMIT:
-        _KEY_ORDERS.clear()  # bounded: what Carnet signs uses a handful of key sets
-    _KEY_ORDERS[keys, kinds] = order
-    return order
-
-
-def _ordered(value: object, depth: int) -> object:
-    """Return ``value`` with every map rebuilt in RFC 8949 §4.2.1 key order.
-
-    cbor2's non-canonical encoder keeps insertion order and always writes
-    integers, lengths and tags in preferred form, so its encoding of the result
-    is the deterministic one. This handles exact ``None``, ``bool``, ``int``
-    (64-bit), ``bytes`` and ``str``, ``list``/``tuple``, :class:`cbor2.CBORTag`,
-    and ``dict`` with ``int``/``str`` keys. Anything else (floats, which need the
-    shortest form, other mappings, subclasses, integers beyond 64 bits, nesting
-    past the limit) raises :class:`_OffFastPathError`, and the reference encoder,
-    which owns every error, encodes the whole value instead.
-    """
-    if value is None or type(value) is str or type(value) is bytes or type(value) is bool:
-        return value
-    if type(value) is int:
-        if not -_MAX_ARGUMENT - 1 <= value <= _MAX_ARGUMENT:
+def _check_item(item: object, depth: int) -> None:
+    """Check one item for :func:`_check_fast_path`; containers are checked recursively."""
+    kind = type(item)
+    if kind is int:
+        if not -_MAX_ARGUMENT - 1 <= item <= _MAX_ARGUMENT:  # type: ignore[operator]
             raise _OffFastPathError
-        return value
+    elif kind not in _LEAF_TYPES:
+        _check_fast_path(item, depth + 1)
+
+
+def _check_fast_path(value: object, depth: int) -> None:
+    """Check that cbor2's encoding of container ``value`` is its deterministic one.
+
+    cbor2's (non-canonical) encoder writes maps in insertion order and integers,
+    lengths and tags in preferred form. So its output is the RFC 8949 §4.2.1
+    encoding when every map's keys are already in order and every item is an
+    exact ``None``, ``bool``, ``int`` (64-bit), ``bytes`` or ``str``, a
+    ``list``/``tuple``, a :class:`cbor2.CBORTag` or a ``dict`` with ``int``/``str``
+    keys, nested no deeper than the reference encoder allows. The encoders of
+    what Carnet signs build their maps in that order; anything else (floats,
+    which need the shortest form, other mappings, subclasses, out-of-order keys)
+    raises :class:`_OffFastPathError`.
+    """
     if depth >= DEFAULT_MAX_DEPTH:
         raise _OffFastPathError
-    depth += 1
     if type(value) is dict:
-        keys = tuple(value)
-        kinds = tuple(map(type, keys))
-        order = _KEY_ORDERS.get((keys, kinds))
-        if order is None:
-            order = _key_order(keys, kinds)
-        return {key: _ordered(value[key], depth) for key in order}
-    if type(value) is list or type(value) is tuple:
-        return [_ordered(item, depth) for item in value]
-    if type(value) is cbor2.CBORTag:  # its constructor keeps the tag within 0 .. 2**64 - 1
-        return cbor2.CBORTag(value.tag, _ordered(value.value, depth))
-    raise _OffFastPathError
+        _check_map(value, depth)
+    elif type(value) is list or type(value) is tuple:
+        for item in value:
+            if type(item) not in _LEAF_TYPES:  # leaves are most items: no call for them
+                _check_item(item, depth)
+    elif type(value) is cbor2.CBORTag:  # its constructor keeps the tag in 0 .. 2**64 - 1
+        _check_item(value.value, depth)
+    else:
+        raise _OffFastPathError
+
+
+def _check_map(value: dict[object, object], depth: int) -> None:
+    """Check a map's keys are in deterministic order, and its values, for the fast path."""
+    previous, previous_text = -1, None
+    for key, item in value.items():
+        if type(key) is int:
+            rank = key if key >= 0 else _NEGATIVE_RANK - key
+            if previous_text is not None or not previous < rank <= _MAX_RANK or key > _MAX_ARGUMENT:
+                raise _OffFastPathError
+            previous = rank
+        elif type(key) is str:
+            # Text after integers; shorter UTF-8 first (the head holds the length),
+            # then by code point, an order UTF-8 preserves.
+            text_rank = (len(key) if key.isascii() else len(key.encode()), key)
+            if previous_text is not None and text_rank <= previous_text:
+                raise _OffFastPathError
+            previous_text = text_rank
+        else:
+            raise _OffFastPathError
+        if type(item) not in _LEAF_TYPES:
+            _check_item(item, depth)
 
 
 def encode_deterministic(value: object) -> bytes:
@@ -292,11 +303,11 @@ def encode_deterministic(value: object) -> bytes:
     Supported: ``None``, ``bool``, ``int`` (64-bit range), ``bytes``, ``str``,
     ``float``, ``list``/``tuple``, mappings and :class:`cbor2.CBORTag`.
 
-    What Carnet signs (maps with integer and text keys, strings, small integers)
-    takes a fast path: maps are put in deterministic key order, the order of
-    each key set being worked out once, and cbor2's encoder writes the bytes.
-    Anything else goes through the pure-Python reference encoder above; the
-    tests check that the two agree byte for byte.
+    What Carnet signs is built with its maps already in deterministic key order
+    and holds only strings and small integers: that is checked in one pass and
+    handed to cbor2's encoder. Anything else goes to the pure-Python reference
+    encoder above, which sorts maps and owns every error; the tests check that
+    the two agree byte for byte.
 
     Raises:
         ValidationError: an unsupported type, an integer beyond 64 bits, two
@@ -304,8 +315,9 @@ def encode_deterministic(value: object) -> bytes:
             :data:`DEFAULT_MAX_DEPTH`.
     """
     try:
-        return cbor2.dumps(_ordered(value, 0))
+        _check_item(value, -1)  # a top-level container is at depth 0
     except _OffFastPathError:
         out = bytearray()
         _encode(value, out, 0)
         return bytes(out)
+    return cbor2.dumps(value)

@@ -141,19 +141,24 @@ _BINARY_IMAGE: Final = int(Claim169Key.BINARY_IMAGE)
 _BINARY_IMAGE_FORMAT: Final = int(Claim169Key.BINARY_IMAGE_FORMAT)
 _GENDERS: Final = {int(gender): gender for gender in Gender}
 _PHOTO_FORMATS: Final = {int(kind): kind for kind in PhotoFormat}
-# Identity169 attribute name -> Claim 169 key, for the text attributes.
-_TEXT_ATTRIBUTES: Final = (
+# Identity169 attribute name -> Claim 169 key, for the text attributes, in key order
+# and split around date of birth (8) and gender (9): to_claim writes every key in
+# ascending order, the RFC 8949 §4.2.1 order that the deterministic encoder expects.
+_TEXT_BEFORE_BIRTH: Final = (
     ("uin", int(Claim169Key.ID)),
     ("language", int(Claim169Key.LANGUAGE)),
     ("full_name", int(Claim169Key.FULL_NAME)),
     ("given_name", int(Claim169Key.FIRST_NAME)),
     ("middle_name", int(Claim169Key.MIDDLE_NAME)),
     ("family_name", int(Claim169Key.LAST_NAME)),
+)
+_TEXT_AFTER_GENDER: Final = (
     ("address", int(Claim169Key.ADDRESS)),
     ("nationality", int(Claim169Key.NATIONALITY)),
     ("secondary_full_name", int(Claim169Key.SECONDARY_FULL_NAME)),
     ("secondary_language", int(Claim169Key.SECONDARY_LANGUAGE)),
 )
+_TEXT_ATTRIBUTES: Final = _TEXT_BEFORE_BIRTH + _TEXT_AFTER_GENDER
 _COMPACT_LENGTH: Final = 8
 _ISO_DATE: Final = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 _MONTHS: Final = 12
@@ -279,7 +284,7 @@ class Identity169:
     def to_claim(self) -> dict[int, object]:
         """Return the identity-data map (Claim 169 v1.2.2 §3.1), absent attributes left out."""
         claim: dict[int, object] = {}
-        for name, key in _TEXT_ATTRIBUTES:
+        for name, key in _TEXT_BEFORE_BIRTH:
             text = getattr(self, name)
             if text is not None:
                 claim[key] = text
@@ -287,6 +292,10 @@ class Identity169:
             claim[_DATE_OF_BIRTH] = self.date_of_birth.to_claim_text()
         if self.gender is not None:
             claim[_GENDER] = int(self.gender)
+        for name, key in _TEXT_AFTER_GENDER:
+            text = getattr(self, name)
+            if text is not None:
+                claim[key] = text
         if self.photo is not None:
             face: dict[int, object] = {_BIOMETRIC_DATA: self.photo, _BIOMETRIC_FORMAT: _IMAGE}
             if self.photo_format is not None:

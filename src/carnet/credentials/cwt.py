@@ -68,6 +68,7 @@ STATUS_CLAIM_KEY: Final = 65535
 CARNET_CLAIMS_KEY: Final = -65537
 
 _CLAIMS_MAX_DEPTH: Final = 8
+_NO_LEEWAY: Final = timedelta(0)
 _T = TypeVar("_T")
 
 
@@ -161,7 +162,7 @@ class CwtClaims:
         """
         if now.utcoffset() is None:
             raise ValidationError("now must be timezone-aware", field="now")
-        if leeway < timedelta(0):
+        if leeway < _NO_LEEWAY:
             raise ValidationError("leeway must not be negative", field="leeway")
         for end in (self.expires_at, self.permit_valid_until):
             if end is not None and now - leeway >= end:
@@ -169,6 +170,16 @@ class CwtClaims:
         for start in (self.not_before, self.permit_valid_from):
             if start is not None and now + leeway < start:
                 raise CredentialNotYetValidError("credential is not valid yet")
+
+    def with_document_type(self, document_type: str) -> CwtClaims:
+        """Return a copy of these claims with ``document_type`` set.
+
+        What ``dataclasses.replace`` does, without running ``__init__`` and
+        ``__post_init__`` again on fields already checked: the verifier calls it
+        for every compact credential (docs/adr/0008), whose document type comes
+        from the signer's certificate.
+        """
+        return _construct(CwtClaims, {**self.__dict__, "document_type": document_type})
 
     # ---------------------------------------------------------------- encoding
 
@@ -302,7 +313,7 @@ def _read(
             continue
         if kind is _DATE:
             values[name] = _numeric_date(value, key)
-        elif type(value) is _WIRE_TYPES[kind] or isinstance(value, _WIRE_TYPES[kind]):
+        elif isinstance(value, _WIRE_TYPES[kind]):
             values[name] = value
         else:
             raise DecodeError(f"CWT: claim {key} is not a {kind} string")

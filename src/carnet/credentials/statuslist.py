@@ -108,6 +108,9 @@ class Status(IntEnum):
     APPLICATION_SPECIFIC = 0x03
 
 
+_STATUSES: Final = {int(status): status for status in Status}
+
+
 class StatusList:
     """A status list: ``size`` statuses of ``bits`` each, packed LSB first (§4.1).
 
@@ -597,10 +600,10 @@ class StatusSnapshot:
             value = token.status_list.get(idx)
         except ValidationError as exc:
             raise StatusUnknownError("index outside the status list", field="idx") from exc
-        try:
-            return Status(value)
-        except ValueError as exc:
-            raise StatusUnknownError("unregistered status value", field="status") from exc
+        status = _STATUSES.get(value)  # a dict look-up: calling the enum costs more
+        if status is None:
+            raise StatusUnknownError("unregistered status value", field="status")
+        return status
 
 
 def _is_int(value: object) -> TypeGuard[int]:

@@ -36,7 +36,6 @@ a naive ``now``, no zone for a zone-bound purpose).
 from __future__ import annotations
 
 import base64
-import dataclasses
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -223,7 +222,7 @@ def _authenticate(qr_text: str, bundle: Bundle, now: datetime) -> tuple[CwtClaim
     if document_type is None:
         # Compact credentials (docs/adr/0008) leave the type to the signer's
         # certificate, which is issued for exactly one document type.
-        claims = dataclasses.replace(claims, document_type=signer.document_type)
+        claims = claims.with_document_type(signer.document_type)
     elif document_type != signer.document_type:
         # A signer certified for zone permits must not be able to issue passports.
         raise UnknownSignerError("signer is not certified for this document type")

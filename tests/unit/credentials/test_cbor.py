@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import math
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 import cbor2
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from carnet.credentials.cbor import DEFAULT_MAX_DEPTH, decode_cbor, encode_deterministic
+from carnet.credentials.cbor import (
+    DEFAULT_MAX_DEPTH,
+    _semantic_decoders,
+    _tag_hook,
+    decode_cbor,
+    encode_deterministic,
+)
 from carnet.domain.errors import DecodeError, ValidationError
 
 pytestmark = pytest.mark.unit
@@ -315,3 +322,198 @@ def test_depth_is_refused_exactly_beyond_the_limit(depth: int, container: bytes)
     else:
         with pytest.raises(DecodeError):
             decode_cbor(data, allowed_tags=frozenset({128}))
+
+
+# ------------------------------------------- fast path against the reference
+#
+# encode_deterministic hands values that are already in deterministic order to
+# cbor2's encoder. The pure-Python encoder it was before (kept here verbatim as
+# the reference) must agree with it byte for byte.
+
+_REF_MAX = 2**64 - 1
+
+
+def _ref_head(major: int, argument: int) -> bytes:
+    if argument < 24:
+        return bytes((major << 5 | argument,))
+    for info, size in ((24, 1), (25, 2), (26, 4)):
+        if argument < 1 << (8 * size):
+            return bytes((major << 5 | info,)) + argument.to_bytes(size, "big")
+    return bytes((major << 5 | 27,)) + argument.to_bytes(8, "big")
+
+
+def _reference_encode(value: object, depth: int = 0) -> bytes:
+    if value is None or isinstance(value, bool):
+        return {False: b"\xf4", True: b"\xf5", None: b"\xf6"}[value]
+    if isinstance(value, int):
+        if not -_REF_MAX - 1 <= value <= _REF_MAX:
+            raise ValidationError("CBOR: integer outside the 64-bit range")
+        return _ref_head(0, value) if value >= 0 else _ref_head(1, -1 - value)
+    if isinstance(value, bytes | str):
+        encoded = value.encode("utf-8") if isinstance(value, str) else value
+        return _ref_head(3 if isinstance(value, str) else 2, len(encoded)) + encoded
+    if isinstance(value, float):
+        return cbor2.dumps(value, canonical=True)
+    if not isinstance(value, list | tuple | Mapping | cbor2.CBORTag):
+        raise ValidationError(f"CBOR: cannot encode a {type(value).__name__}")
+    if depth >= DEFAULT_MAX_DEPTH:
+        raise ValidationError("CBOR: value nests too deeply to encode")
+    return _reference_container(value, depth + 1)
+
+
+def _reference_container(
+    value: list[object] | tuple[object, ...] | Mapping[object, object] | cbor2.CBORTag,
+    depth: int,
+) -> bytes:
+    if isinstance(value, cbor2.CBORTag):
+        return _ref_head(6, value.tag) + _reference_encode(value.value, depth)
+    if isinstance(value, Mapping):
+        entries: dict[bytes, object] = {}
+        for key, item in value.items():
+            encoded_key = _reference_encode(key, depth)
+            if encoded_key in entries:
+                raise ValidationError("CBOR: two map keys have the same encoding")
+            entries[encoded_key] = item
+        return _ref_head(5, len(entries)) + b"".join(
+            key + _reference_encode(entries[key], depth) for key in sorted(entries)
+        )
+    return _ref_head(4, len(value)) + b"".join(_reference_encode(item, depth) for item in value)
+
+
+def _outcome(encode: Callable[[object], bytes], value: object) -> bytes | type[Exception]:
+    try:
+        return encode(value)
+    except ValidationError:
+        return ValidationError
+
+
+def _in_order(value: object) -> object:
+    """``value`` with every dict rebuilt in deterministic key order (where it can be)."""
+    if isinstance(value, list):
+        return [_in_order(item) for item in value]
+    if isinstance(value, dict):
+        try:
+            keys = sorted(value, key=_reference_encode)
+        except ValidationError:
+            keys = list(value)
+        return {key: _in_order(value[key]) for key in keys}
+    return value
+
+
+_plain_scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**65), max_value=2**65)
+    | st.binary(max_size=30)
+    | st.text(max_size=30)
+)
+_plain_keys = st.integers(min_value=-(2**65), max_value=2**65) | st.text(max_size=30)
+_plain_values = st.recursive(
+    _plain_scalars,
+    lambda children: (
+        st.lists(children, max_size=5)
+        | st.lists(children, max_size=5).map(tuple)
+        | st.dictionaries(_plain_keys, children, max_size=6)
+        | st.builds(cbor2.CBORTag, st.integers(0, 2**64 - 1), children)
+    ),
+    max_leaves=40,
+)
+
+
+@given(_plain_values)
+def test_fast_path_agrees_with_the_reference_encoder(value: object) -> None:
+    ordered = _in_order(value)
+    assert _outcome(encode_deterministic, ordered) == _outcome(_reference_encode, ordered)
+    assert _outcome(encode_deterministic, value) == _outcome(_reference_encode, value)
+
+
+@given(_values)
+def test_every_value_agrees_with_the_reference_encoder(value: object) -> None:
+    for candidate in (value, _in_order(value)):
+        assert _outcome(encode_deterministic, candidate) == _outcome(_reference_encode, candidate)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {1: "a", 24: "b", 65535: "c", -1: "d", -24: "e", -65537: "f", "a": 1, "bb": 2, "é": 3},
+        {"ab": 1, "é": 2},  # "é" is one character but two UTF-8 bytes: it sorts after "ab"
+        {"b": 1, "aa": 2},  # shorter first, whatever the first letter
+        {2**64 - 1: 0, -(2**64): 1},  # the extremes of both integer types
+        [{"z": {3: [b"x", None, True]}}, (cbor2.CBORTag(61, {1: 2}),)],
+    ],
+)
+def test_values_already_in_order_take_the_fast_path(value: object) -> None:
+    assert encode_deterministic(value) == _reference_encode(value) == cbor2.dumps(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        {24: 0, -1: 0},  # out of order
+        {"a": 0, 1: 0},  # text before an integer
+        {"aa": 0, "b": 0},  # longer text first
+        {"é": 0, "ab": 0},
+        {1: 0, 1.5: 0},  # a float key
+        {2**64: 0},  # beyond 64 bits
+        {-(2**64) - 1: 0},
+        {1: 2**64},
+        [1.5],  # floats need their shortest form
+        {1: bytearray(b"x")},
+        {True: 0, 1.5: 1},  # a bool key (True == 1 in Python)
+    ],
+)
+def test_everything_else_goes_to_the_reference_encoder(value: object) -> None:
+    assert _outcome(encode_deterministic, value) == _outcome(_reference_encode, value)
+
+
+# --------------------------------------------- decoding: the trailing-bytes check
+
+
+def _stream_decode(data: bytes, max_depth: int = DEFAULT_MAX_DEPTH) -> object:
+    """decode_cbor as it was: a decoder over a stream, then the stream position."""
+    stream = io.BytesIO(data)
+    value = cbor2.CBORDecoder(
+        stream,
+        tag_hook=_tag_hook(frozenset()),
+        semantic_decoders=_semantic_decoders(frozenset()),
+        max_depth=max_depth,
+        allow_indefinite=False,
+        allow_duplicate_keys=False,
+    ).decode()
+    if stream.tell() != len(data):
+        raise ValueError("trailing")
+    return value
+
+
+def _decode_outcome(decode: Callable[[bytes], object], data: bytes) -> object:
+    try:
+        return ("value", repr(decode(data)))  # repr: NaN is not equal to itself
+    except (DecodeError, cbor2.CBORError, ValueError, TypeError, EOFError, OverflowError):
+        return "refused"
+
+
+@given(st.binary(max_size=60), st.binary(max_size=20))
+def test_decoding_agrees_with_a_stream_decoder(data: bytes, suffix: bytes) -> None:
+    for candidate in (data, data + suffix, encode_deterministic(list(data)) + suffix):
+        assert _decode_outcome(decode_cbor, candidate) == _decode_outcome(_stream_decode, candidate)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"\x50",  # a 16-byte string with no content: would swallow a 16-byte sentinel
+        b"\x51",
+        b"\x4f",
+        b"\x82\x01",  # an array one item short
+        b"\xa1\x01",  # a map missing its value
+        b"\x01\x50" + bytes(16),  # an item, then a 16-byte string
+        b"\x01\x50",
+        b"\x01\x82",
+        b"\x01\x01",
+        b"\x58\x20" + bytes(16),  # a 32-byte string with only 16 bytes
+    ],
+)
+def test_truncated_or_trailing_input_is_refused_whatever_follows(data: bytes) -> None:
+    with pytest.raises(DecodeError):
+        decode_cbor(data)

@@ -86,6 +86,16 @@ def test_to_claim_writes_spec_keys_and_formats(make_identity: Callable[..., Iden
     }
 
 
+def test_to_claim_writes_keys_in_deterministic_order(
+    make_identity: Callable[..., Identity169],
+) -> None:
+    # Ascending keys are the RFC 8949 §4.2.1 order, so the encoder sorts nothing.
+    identity = make_identity(language="eng", middle_name="-", photo=b"\x89PNG")
+    claim = identity.to_claim()
+    assert list(claim) == sorted(claim)
+    assert list(claim) == [1, 3, 4, 5, 6, 7, 8, 9, 10, 13, 19, 20, 62]
+
+
 def test_absent_attributes_are_left_out() -> None:
     assert Identity169().to_claim() == {}
     assert Identity169(middle_name="A").to_claim() == {6: "A"}
@@ -235,6 +245,34 @@ def test_repr_holds_no_personal_data(make_identity: Callable[..., Identity169]) 
 def test_birth_dates_use_yyyymmdd_with_zeros_for_unknown_parts(birth: BirthDate, text: str) -> None:
     assert birth.to_claim_text() == text
     assert BirthDate.from_claim_text(text) == birth
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "19840230",
+        "19830229",
+        "00000101",
+        "19841301",
+        "19840132",
+        "1984013",
+        "\uff11\uff19\uff18\uff14\uff10\uff11\uff11\uff15",  # fullwidth digits: not ASCII
+    ],
+)
+def test_compact_birth_dates_that_do_not_exist_are_decode_errors(text: str) -> None:
+    with pytest.raises(DecodeError):
+        BirthDate.from_claim_text(text)
+
+
+def test_a_compact_complete_birth_date_is_an_ordinary_value() -> None:
+    birth = BirthDate.from_claim_text("19840115")
+    assert birth == BirthDate(1984, 1, 15)
+    assert hash(birth) == hash(BirthDate(1984, 1, 15))
+    assert (birth.year, birth.month, birth.day) == (1984, 1, 15)
+    assert birth.is_complete
+    assert repr(birth) == "BirthDate(<redacted>)"
+    with pytest.raises(AttributeError):
+        birth.year = 1985  # type: ignore[misc]
 
 
 def test_iso_birth_dates_are_read() -> None:

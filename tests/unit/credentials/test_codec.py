@@ -76,6 +76,21 @@ def test_base45_agrees_with_the_base45_package(data: bytes) -> None:
     assert b45decode(text) == data
 
 
+def test_base45_encodes_every_two_byte_chunk_as_rfc_9285_says() -> None:
+    # All 65,536 chunks in one call: the encoder splits them with fixed-point
+    # reciprocals, which must be exact for every value a chunk can take.
+    chunks = b"".join(n.to_bytes(2, "big") for n in range(1 << 16))
+    text = b45encode(chunks)
+    assert text == base45.b45encode(chunks).decode("ascii")
+    assert b45decode(text) == chunks
+
+
+@pytest.mark.parametrize("size", [0, 1, 2, 3, 63, 64, 65, 127, 128, 129, 2953])
+def test_base45_encoding_of_every_size_matches_the_base45_package(size: int) -> None:
+    data = bytes((7 * i + 255) % 256 for i in range(size))
+    assert b45encode(data) == base45.b45encode(data).decode("ascii")
+
+
 @given(st.text(alphabet=_ALPHABET + "abc=é\x00", max_size=60))
 def test_base45_decoding_agrees_with_the_base45_package(text: str) -> None:
     try:

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from carnet.credentials.cbor import encode_deterministic
 from carnet.credentials.codec import decode_qr_text, encode_qr_text
 from carnet.credentials.cose import (
     COSE_SIGN1_TAG,
@@ -200,6 +201,122 @@ def test_repr_leaves_out_payload_and_signature(es256_signer: Signer) -> None:
     msg = parse_sign1(sign1(b"KIM MINJUN 840115203917", es256_signer))
     assert "MINJUN" not in repr(msg)
     assert "840115" not in repr(msg)
+
+
+@pytest.mark.parametrize("name", ["es256", "eddsa"])
+@pytest.mark.parametrize(
+    ("protected", "kid_in_protected"),
+    [(None, False), (None, True), ({16: "application/statuslist+cwt"}, False)],
+)
+@pytest.mark.parametrize("size", [0, 23, 24, 255, 256, 65535, 65536])
+def test_sign1_writes_the_deterministic_encoding_of_the_message(
+    *,
+    name: str,
+    protected: dict[int, object] | None,
+    kid_in_protected: bool,
+    size: int,
+    request: pytest.FixtureRequest,
+) -> None:
+    # sign1 frames the message by concatenation; it must be what the encoder writes.
+    signer: Signer = request.getfixturevalue(f"{name}_signer")
+    message = sign1(b"c" * size, signer, protected=protected, kid_in_protected=kid_in_protected)
+    item = cbor2.loads(message)
+    assert encode_deterministic(cbor2.CBORTag(item.tag, list(item.value))) == message
+
+
+# ------------------------------------------- parsing the layout sign1 writes
+
+
+def _through_the_general_path(data: bytes) -> Sign1:
+    # The CWT tag around a message sends it past the fast path (which reads only
+    # what sign1 writes) through the general one, with the same checks.
+    return parse_sign1(bytes([0xD8, CWT_TAG]) + data, max_size=len(data) + 2)
+
+
+@pytest.mark.parametrize("name", ["es256", "eddsa"])
+@pytest.mark.parametrize("size", [0, 1, 23, 24, 255, 256, 65535])
+def test_the_layout_sign1_writes_parses_as_the_general_path_does(
+    name: str, size: int, request: pytest.FixtureRequest
+) -> None:
+    signer: Signer = request.getfixturevalue(f"{name}_signer")
+    message = sign1(bytes(range(256)) * (size // 256) + bytes(size % 256), signer)
+    fast = parse_sign1(message, max_size=len(message))
+    assert fast == _through_the_general_path(message)
+    assert type(fast.unprotected) is type(_through_the_general_path(message).unprotected)
+    assert fast.payload == bytes(range(256)) * (size // 256) + bytes(size % 256)
+    assert fast.kid == signer.kid
+
+
+@pytest.mark.parametrize(
+    "kid_head",
+    [
+        "40",  # an empty kid
+        "4101",
+        "57" + "01" * 23,
+        "5818" + "01" * 24,
+        "580801" + "01" * 7,  # a one-byte length where none is needed: still well-formed
+        "59000801" + "01" * 7,  # a two-byte one
+        "5a0000000801" + "01" * 7,  # a four-byte one, which only the general path reads
+    ],
+)
+def test_every_kid_and_payload_head_parses_as_the_general_path_does(kid_head: str) -> None:
+    for payload_head in ("43", "5803", "590003"):
+        message = bytes.fromhex("d28443a10126a104" + kid_head + payload_head) + b"abc"
+        message += b"\x58\x40" + bytes(64)
+        assert parse_sign1(message) == _through_the_general_path(message)
+
+
+def _outcome(parse: Callable[[bytes], Sign1], data: bytes) -> object:
+    try:
+        return parse(data)
+    except DecodeError:
+        return DecodeError
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "d28443a10126a104",  # the prefix alone
+        "d28443a10126a10448" + "01" * 8,  # no payload head
+        "d28443a10126a10458",  # a length byte missing
+        "d28443a10126a104480101010101010101435841",  # payload shorter than its head says
+        "d28443a10126a10448010101010101010143616263",  # no signature
+        "d28443a10126a10448010101010101010143616263583f" + "00" * 63,  # a short one
+        "d28443a10126a1044801010101010101014361626358400000",  # a truncated one
+    ],
+)
+def test_truncated_layouts_are_decode_errors(data: str) -> None:
+    with pytest.raises(DecodeError):
+        parse_sign1(bytes.fromhex(data))
+
+
+@given(st.data())
+def test_mutations_of_the_layout_get_the_general_paths_verdict(data: st.DataObject) -> None:
+    kid = data.draw(st.binary(max_size=30))
+    payload = data.draw(st.binary(max_size=300))
+    message = bytearray(sign1(payload, _FixedSigner(kid)))
+    for _ in range(data.draw(st.integers(0, 3))):
+        position = data.draw(st.integers(0, len(message)))
+        action = data.draw(st.sampled_from(["flip", "insert", "delete", "truncate"]))
+        if action == "flip" and position < len(message):
+            message[position] ^= 1 << data.draw(st.integers(0, 7))
+        elif action == "insert":
+            message.insert(position, data.draw(st.integers(0, 255)))
+        elif action == "delete" and position < len(message):
+            del message[position]
+        else:
+            del message[position:]
+    mutant = bytes(message)
+    assert _outcome(parse_sign1, mutant) == _outcome(_through_the_general_path, mutant)
+
+
+@dataclass(frozen=True)
+class _FixedSigner:
+    kid: bytes
+    algorithm: Algorithm = Algorithm.EDDSA
+
+    def sign(self, data: bytes) -> bytes:  # noqa: ARG002 - the Signer protocol's signature
+        return b"\x5a" * 64
 
 
 # -------------------------------------------------------------- verifying
@@ -517,3 +634,8 @@ def test_sign1_type_is_a_frozen_value() -> None:
     assert isinstance(msg, Sign1)
     with pytest.raises(AttributeError):
         msg.kid = b"other"  # type: ignore[misc]
+
+
+def test_a_message_in_a_bytearray_parses_as_bytes(es256_signer: Signer) -> None:
+    message = sign1(b"payload", es256_signer)
+    assert parse_sign1(bytearray(message)) == parse_sign1(message)  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import calendar
 import contextlib
+import dataclasses
 from datetime import UTC, datetime, timedelta, timezone
 from typing import TYPE_CHECKING
 
@@ -12,7 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from carnet.credentials.claim169 import Identity169
+from carnet.credentials.claim169 import BirthDate, Gender, Identity169
 from carnet.credentials.cwt import (
     CARNET_CLAIMS_KEY,
     STATUS_CLAIM_KEY,
@@ -102,6 +103,34 @@ def test_national_id_claims_on_the_wire(make_claims: Callable[..., CwtClaims]) -
     # RFC 8949 §4.2.1 order: 4, 5, 169 (18a9), 65535 (19ffff), -65537 (3a00010000).
     assert list(cbor2.loads(data)) == [4, 5, 169, 65535, -65537]
     assert bytes.fromhex("3a00010000") in data
+
+
+def _in_encoding_order(keys: list[object]) -> list[object]:
+    return sorted(keys, key=cbor2.dumps)  # for these keys cbor2.dumps is the preferred form
+
+
+def test_every_map_is_built_in_deterministic_order(make_claims: Callable[..., CwtClaims]) -> None:
+    # The encoder's fast path needs every map already in RFC 8949 §4.2.1 order.
+    claims = make_claims(
+        issuer="https://id.carnet.kr",
+        issued_at=datetime(2025, 3, 1, tzinfo=UTC),
+        cwt_id=b"\x01",
+        permit_zone="Z1",
+        permit_valid_from=datetime(2025, 4, 1, tzinfo=UTC),
+        permit_valid_until=datetime(2025, 5, 1, tzinfo=UTC),
+        purposes=("boarding",),
+    )
+    claims_map = claims.to_map()
+    identity = claims_map[169]
+    status = claims_map[STATUS_CLAIM_KEY]
+    assert isinstance(identity, dict)
+    assert isinstance(status, dict)
+    for mapping in (claims_map, identity, status, status["status_list"], claims_map[-65537]):
+        assert isinstance(mapping, dict)
+        assert list(mapping) == _in_encoding_order(list(mapping))
+    # The keys of these maps order the same by length first (cbor2's canonical
+    # mode, RFC 7049) as bytewise, so canonical cbor2 is an independent check.
+    assert claims.to_cbor() == cbor2.dumps(claims_map, canonical=True)
 
 
 def test_permit_claims_on_the_wire() -> None:
@@ -345,24 +374,52 @@ _times = st.none() | st.datetimes(
 ).map(lambda moment: moment.replace(microsecond=0))
 
 
-@given(
-    st.builds(
-        CwtClaims,
-        issuer=st.none() | st.text(max_size=30),
-        subject=st.none() | st.text(max_size=30),
-        expires_at=_times,
-        not_before=_times,
-        issued_at=_times,
-        cwt_id=st.none() | st.binary(max_size=16),
-        identity=st.none() | st.builds(Identity169, uin=st.text(max_size=12)),
-        status=st.none()
-        | st.builds(
-            StatusReference, uri=st.just("https://id.carnet.kr/sl/1"), idx=st.integers(0, 2**20)
-        ),
-        document_type=st.none() | st.text(max_size=3),
-        document_number=st.none() | st.text(max_size=12),
-        purposes=st.lists(st.text(max_size=10), max_size=3).map(tuple),
-    )
+_claims_sets = st.builds(
+    CwtClaims,
+    issuer=st.none() | st.text(max_size=30),
+    subject=st.none() | st.text(max_size=30),
+    expires_at=_times,
+    not_before=_times,
+    issued_at=_times,
+    cwt_id=st.none() | st.binary(max_size=16),
+    identity=st.none()
+    | st.builds(
+        Identity169,
+        uin=st.text(max_size=12),
+        full_name=st.none() | st.text(max_size=30),
+        middle_name=st.none() | st.text(max_size=5),
+        date_of_birth=st.none() | st.dates().map(BirthDate.from_date),
+        gender=st.none() | st.sampled_from(Gender),
+        address=st.none() | st.text(max_size=40),
+        secondary_full_name=st.none() | st.text(max_size=10),
+        photo=st.none() | st.binary(max_size=40),
+    ),
+    status=st.none()
+    | st.builds(
+        StatusReference, uri=st.just("https://id.carnet.kr/sl/1"), idx=st.integers(0, 2**20)
+    ),
+    document_type=st.none() | st.text(max_size=3),
+    document_number=st.none() | st.text(max_size=12),
+    purposes=st.lists(st.text(max_size=10), max_size=3).map(tuple),
 )
+
+
+@given(_claims_sets)
 def test_built_claims_round_trip(claims: CwtClaims) -> None:
     assert CwtClaims.from_cbor(claims.to_cbor()) == claims
+
+
+@given(_claims_sets)
+def test_built_claims_encode_deterministically(claims: CwtClaims) -> None:
+    # See test_every_map_is_built_in_deterministic_order for why canonical cbor2 agrees.
+    assert claims.to_cbor() == cbor2.dumps(claims.to_map(), canonical=True)
+
+
+@given(_claims_sets, st.text(max_size=20))
+def test_with_document_type_is_dataclasses_replace(claims: CwtClaims, document_type: str) -> None:
+    replaced = claims.with_document_type(document_type)
+    assert replaced == dataclasses.replace(claims, document_type=document_type)
+    assert replaced.document_type == document_type
+    assert claims.document_type != document_type or replaced == claims
+    decoded = CwtClaims.from_cbor(claims.to_cbor())
+    assert decoded.with_document_type(document_type) == replaced
