@@ -130,11 +130,12 @@ def decode_cbor(
     """
     if len(data) > max_size:
         raise DecodeError(f"CBOR: {len(data)} bytes exceed the {max_size}-byte limit")
-    # cbor2.loads stops after the first item and cannot say where, and a decoder
-    # object over a stream (which can) costs more than the decoding itself. So the
-    # input goes into a two-item array whose second item is a secret nonce: the
-    # nonce comes back intact exactly when ``data`` is one whole item. Trailing
-    # bytes would have to spell the nonce to pass, truncated input eats into it.
+    # cbor2.loads stops after the first item and cannot say where; a decoder object
+    # over a stream can, but setting it up costs about as much again as decoding a
+    # credential. So the input goes into a two-item array whose second item is a
+    # secret nonce, which comes back intact exactly when ``data`` is one whole item:
+    # trailing bytes would have to spell the nonce to pass, truncated input eats
+    # into it (the tests compare this with the stream decoder on arbitrary input).
     try:
         wrapper = cbor2.loads(
             b"".join((_PAIR_HEAD, data, _SENTINEL)),
