@@ -14,9 +14,9 @@ import psycopg
 from sqlalchemy.engine import make_url
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
-__all__ = ["PG_URL", "emit", "run_measured", "scratch_postgres"]
+__all__ = ["PG_URL", "best_us", "emit", "run_measured", "scratch_postgres"]
 
 PG_URL = os.environ.get(
     "CARNET_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -71,3 +71,14 @@ def own_peak_rss_mb() -> float:
 def emit(figures: dict[str, object]) -> None:
     """Print the figures as the last line: one JSON object."""
     print(json.dumps(figures, sort_keys=True))
+
+
+def best_us(stage: Callable[[], object], calls: int = 200, rounds: int = 15) -> float:
+    """The best per-call time of ``stage`` over several rounds, in microseconds."""
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(calls):
+            stage()
+        best = min(best, (time.perf_counter() - start) / calls)
+    return best * 1e6

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from bench._common import emit
+from bench._common import best_us, emit
 from carnet.adapters.keys.files import FileKeyStore
 from carnet.credentials.claim169 import BirthDate, Gender, Identity169
 from carnet.credentials.codec import b45encode, compress
@@ -222,17 +222,7 @@ def breakdown_us(signer: Signer) -> dict[str, float]:
         "zlib_compress": lambda: compress(cose),
         "base45_encode": lambda: b45encode(zipped),
     }
-    return {name: round(_best_us(stage), 2) for name, stage in stages.items()}
-
-
-def _best_us(stage: Callable[[], object], calls: int = 200, rounds: int = 15) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(calls):
-            stage()
-        best = min(best, (time.perf_counter() - start) / calls)
-    return best * 1e6
+    return {name: round(best_us(stage), 2) for name, stage in stages.items()}
 
 
 def file_signers(directory: Path) -> Iterator[Signer]:

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519
 
-from bench._common import emit
+from bench._common import best_us, emit
 from bench.sign import POOL, Interleaved, softhsm_module, softhsm_store
 from carnet.adapters.keys.files import FileKeyStore
 from carnet.credentials.bundle import parse_bundle
@@ -143,17 +143,7 @@ def breakdown_us(text: str, bundle: Bundle) -> dict[str, float]:
         "status_lookup": lambda: bundle.status.status_of(status.uri, status.idx, NOW),
         "whole_verify": lambda: verify(text, bundle, "boarding", NOW),
     }
-    return {name: round(_best_us(stage), 2) for name, stage in stages.items()}
-
-
-def _best_us(stage: Callable[[], object], calls: int = 200, rounds: int = 15) -> float:
-    best = float("inf")
-    for _ in range(rounds):
-        start = time.perf_counter()
-        for _ in range(calls):
-            stage()
-        best = min(best, (time.perf_counter() - start) / calls)
-    return best * 1e6
+    return {name: round(best_us(stage), 2) for name, stage in stages.items()}
 
 
 def main() -> None:

@@ -20,6 +20,7 @@ from carnet.config import get_settings
 from carnet.domain.officials import Role
 from carnet.entrypoints.cli.main import app
 from carnet.services import auth
+from carnet.services.imports import COLUMNS
 from tests.factories import TOWN_A, TOWN_B, fresh_uin
 
 if TYPE_CHECKING:
@@ -44,22 +45,7 @@ REGION_HEADER = [
     "lon",
 ]
 STATION_HEADER = ["code", "name", "region_code", "kind", "opening_days", "daily_capacity"]
-RESIDENT_HEADER = [
-    "external_ref",
-    "uin",
-    "family_name_native",
-    "given_name_native",
-    "family_name_latin",
-    "given_name_latin",
-    "date_of_birth",
-    "sex",
-    "place_of_birth",
-    "address",
-    "region_code",
-    "household_ref",
-    "phone",
-    "email",
-]
+RESIDENT_HEADER = list(COLUMNS)
 
 
 def _use_database(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, url: str) -> Iterator[CliRunner]:
