@@ -383,12 +383,7 @@ def _reallocate_taken_uins(
         while uin in taken or uin in claimed:
             uin = generate_uin(random_bytes)
         if uin != p.resident.uin:
-            p.resident = _with_uin(p.resident, uin)
+            p.resident = replace(p.resident, uin=uin)
         claimed.add(uin)
         drawn.append(p)
     batch[:] = given + drawn
-
-
-def _with_uin(resident: Resident, uin: str) -> Resident:
-
-    return replace(resident, uin=uin)

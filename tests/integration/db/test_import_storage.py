@@ -159,3 +159,15 @@ def test_writer_reports_existing_refs_and_uins(container: Container) -> None:
     assert uin is not None
     assert writer.uins_taken([uin, fresh_uin()]) == {uin}
     assert {TOWN_A, TOWN_B} <= writer.region_codes()
+
+
+def test_bulk_rows_read_back_like_rows_the_orm_wrote(seeded: Container) -> None:
+    run_import(seeded, csv_bytes(good_rows(3, prefix="TS")))
+    with seeded.engine.connect() as conn:
+        uin = conn.scalar(select(ResidentRow.uin).where(ResidentRow.external_ref == "TS-0000000"))
+    assert uin is not None
+    with seeded.uow() as uow:
+        resident = uow.residents.get_by_uin(uin)
+    assert resident is not None
+    assert resident.created_at == seeded.clock.now()
+    assert resident.updated_at == seeded.clock.now()

@@ -7,8 +7,7 @@ committing to every resident of the batch.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -22,7 +21,7 @@ from carnet.domain.errors import ConflictError
 from carnet.services.ledger import seal
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Mapping, Sequence
 
     from sqlalchemy import Connection, Engine
 
@@ -40,22 +39,24 @@ _INSERT = (
 _CHUNK = 1000
 
 
-_CREATED, _UPDATED = RESIDENT_COLUMNS.index("created_at"), RESIDENT_COLUMNS.index("updated_at")
+_TIMESTAMPS = ("created_at", "updated_at")
 
 
-def _sqlite_row(row: tuple[object, ...], rendered: dict[datetime, str]) -> tuple[object, ...]:
-    """Render the two timestamps as UtcDateTime stores them on SQLite (naive UTC text).
+def _sqlite_row(
+    row: tuple[object, ...],
+    processors: Mapping[int, Callable[[Any], Any]],
+    rendered: dict[object, Any],
+) -> tuple[object, ...]:
+    """Bind the timestamp columns with the column types' own SQLite processors.
 
-    A batch shares a handful of timestamps, so each is rendered once (``rendered``).
+    A batch shares a handful of timestamps, so each is bound once (``rendered``).
     """
     values = list(row)
-    for i in (_CREATED, _UPDATED):
+    for i, process in processors.items():
         stamp = values[i]
-        if isinstance(stamp, datetime):
-            text = rendered.get(stamp)
-            if text is None:
-                text = rendered[stamp] = stamp.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-            values[i] = text
+        if stamp not in rendered:
+            rendered[stamp] = process(stamp)
+        values[i] = rendered[stamp]
     return tuple(values)
 
 
@@ -128,8 +129,19 @@ class SqlAlchemyResidentBulkWriter:
             return
         # The DBAPI directly: SQLAlchemy's per-row parameter processing would cost
         # more than SQLite's own insert. Datetimes go in as SQLAlchemy stores them.
-        rendered: dict[datetime, str] = {}
-        rows = [_sqlite_row(resident_row_tuple(r, created_by), rendered) for r in residents]
+        # SQLAlchemy's own bind processors (UtcDateTime, then SQLite's DateTime
+        # storage format), so bulk rows are stored exactly as the ORM stores them.
+        dialect = self._engine.dialect
+        table = ResidentRow.__table__
+        processors = {
+            RESIDENT_COLUMNS.index(name): processor
+            for name in _TIMESTAMPS
+            if (processor := table.c[name].type.bind_processor(dialect)) is not None
+        }
+        rendered: dict[object, Any] = {}
+        rows = [
+            _sqlite_row(resident_row_tuple(r, created_by), processors, rendered) for r in residents
+        ]
         try:
             with self._engine.begin() as conn:
                 conn.exec_driver_sql(_INSERT, rows)
