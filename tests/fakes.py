@@ -7,20 +7,24 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Self
 
+from carnet.credentials.statusindex import ListUsage
 from carnet.domain.actions import LoggedAction
-from carnet.domain.errors import ConflictError, StaleVersionError
+from carnet.domain.documents import ApplicationState, DocumentState
+from carnet.domain.errors import ConflictError, NotFoundError, StaleVersionError, ValidationError
 from carnet.domain.messages import MessageState
 from carnet.domain.proposals import ProposalState
 from carnet.ledger.compact import CompactRange
 from carnet.ledger.store import InMemoryHashStore
 from carnet.ledger.tree import TreeAppender
 from carnet.services.ledger import TreeHead, seal
+from carnet.services.uow import DecisionTime, StatusListInfo
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from types import TracebackType
 
     from carnet.domain.actions import Action
+    from carnet.domain.documents import Application, CustodyEvent, Document
     from carnet.domain.messages import Message
     from carnet.domain.officials import Official
     from carnet.domain.persons import Resident, ResidentChange
@@ -28,10 +32,14 @@ if TYPE_CHECKING:
     from carnet.domain.regions import Region, Station
     from carnet.services.ledger import LogKey, SealedAction, StoredCheckpoint
     from carnet.services.uow import (
+        ApplicationQuery,
+        ApplicationRepository,
         AuthToken,
+        DocumentRepository,
         LedgerRepository,
         OfficialRepository,
         OutboxRepository,
+        PrintRun,
         ProposalRepository,
         RegionRepository,
         ResidentAccessRepository,
@@ -39,6 +47,7 @@ if TYPE_CHECKING:
         ResidentQuery,
         ResidentRepository,
         StationRepository,
+        StatusRepository,
         TokenRepository,
     )
 
@@ -84,6 +93,23 @@ class _Store:
         self.resident_tokens: dict[str, AuthToken] = {}
         self.proposals: dict[str, Proposal] = {}
         self.ledger = _LedgerState()
+        self.applications: dict[str, Application] = {}
+        self.documents: dict[str, Document] = {}
+        self.custody: dict[str, dict[int, CustodyEvent]] = {}
+        self.print_runs: dict[str, PrintRun] = {}
+        self.status_lists: dict[int, _StatusList] = {}
+        self.status_entries: dict[int, dict[int, int]] = {}
+
+
+class _StatusList:
+    """One status list's row: size, allocated count, open flag and published URI."""
+
+    def __init__(self, capacity: int, created_at: datetime) -> None:
+        self.capacity = capacity
+        self.used = 0
+        self.is_open = True
+        self.uri: str | None = None
+        self.created_at = created_at
 
 
 class _LedgerState:
@@ -153,6 +179,9 @@ class InMemoryResidentRepository:
 
     def get(self, resident_id: str) -> Resident | None:
         return self._s.residents.get(resident_id)
+
+    def get_many(self, resident_ids: Sequence[str]) -> dict[str, Resident]:
+        return {i: self._s.residents[i] for i in resident_ids if i in self._s.residents}
 
     def add(self, resident: Resident, created_by: str | None) -> None:
         del created_by
@@ -382,6 +411,262 @@ class InMemoryLedgerRepository:
         self._s.keys.append(key)
 
 
+class InMemoryApplicationRepository:
+    """Applications, with the SQL repository's version checks and orderings."""
+
+    def __init__(self, store: _Store) -> None:
+        self._s = store
+
+    def add(self, application: Application) -> None:
+        if application.id in self._s.applications:
+            raise ConflictError("taken")
+        self._s.applications[application.id] = application
+
+    def get(self, application_id: str) -> Application | None:
+        return self._s.applications.get(application_id)
+
+    def get_many(self, application_ids: Sequence[str]) -> dict[str, Application]:
+        found = self._s.applications
+        return {i: found[i] for i in application_ids if i in found}
+
+    def save_many(self, applications: Sequence[Application]) -> None:
+        for application in applications:
+            self.save(application)
+
+    def save(self, application: Application) -> None:
+        stored = self._s.applications.get(application.id)
+        if stored is None or stored.version != application.version - 1:
+            raise StaleVersionError("stale", field="version")
+        self._s.applications[application.id] = application
+
+    def query(self, query: ApplicationQuery) -> list[Application]:
+        def matches(a: Application) -> bool:
+            return (
+                (not query.open_only or a.is_open)
+                and (query.document_types is None or a.document_type in query.document_types)
+                and (query.station_codes is None or a.station_code in query.station_codes)
+                and query.resident_id in (None, a.resident_id)
+            )
+
+        found = sorted(
+            (a for a in self._s.applications.values() if matches(a)),
+            key=lambda a: (a.escalated_at is None, a.submitted_at, a.id),
+        )
+        return found[query.offset : query.offset + query.limit]
+
+    def open_for(self, resident_id: str, document_type: str | None = None) -> list[Application]:
+        found = [
+            a
+            for a in self._s.applications.values()
+            if a.resident_id == resident_id
+            and a.is_open
+            and document_type in (None, a.document_type)
+        ]
+        return sorted(found, key=lambda a: (a.submitted_at, a.id))
+
+    def waiting_since(self, before: datetime, document_types: frozenset[str]) -> list[Application]:
+        found = [
+            a
+            for a in self._s.applications.values()
+            if a.is_open
+            and a.escalated_at is None
+            and a.document_type in document_types
+            and a.submitted_at < before
+        ]
+        return sorted(found, key=lambda a: (a.submitted_at, a.id))
+
+    def decision_times(self, since: datetime, until: datetime) -> list[DecisionTime]:
+        decided = {ApplicationState.ISSUED, ApplicationState.REJECTED}
+        found = sorted(
+            (
+                a
+                for a in self._s.applications.values()
+                if a.state in decided
+                and a.decided_by is not None
+                and a.decided_at is not None
+                and since <= a.decided_at < until
+            ),
+            key=lambda a: (a.decided_at, a.id),
+        )
+        return [
+            DecisionTime(a.station_code, a.document_type, a.submitted_at, a.decided_at)
+            for a in found
+            if a.decided_at is not None
+        ]
+
+
+class InMemoryDocumentRepository:
+    """Documents, custody and print runs, refusing what the SQL constraints refuse."""
+
+    def __init__(self, store: _Store) -> None:
+        self._s = store
+
+    def add(self, document: Document) -> None:
+        self.add_many([document])
+
+    def add_many(self, documents: Sequence[Document]) -> None:
+        held = self._s.documents.values()
+        ids = [d.id for d in documents] + list(self._s.documents)
+        numbers = [d.document_number for d in (*documents, *held)]
+        entries = [(d.status_list_id, d.status_idx) for d in (*documents, *held)]
+        if any(len(set(keys)) != len(keys) for keys in (ids, numbers, entries)):
+            raise ConflictError("taken", field="document_number")
+        for document in documents:
+            self._s.documents[document.id] = document
+
+    def get(self, document_id: str) -> Document | None:
+        return self._s.documents.get(document_id)
+
+    def get_by_number(self, document_number: str) -> Document | None:
+        return next(
+            (d for d in self._s.documents.values() if d.document_number == document_number), None
+        )
+
+    def save(self, document: Document) -> None:
+        stored = self._s.documents.get(document.id)
+        if stored is None or stored.version != document.version - 1:
+            raise StaleVersionError("stale", field="version")
+        self._s.documents[document.id] = document
+
+    def for_resident(self, resident_id: str) -> list[Document]:
+        found = [d for d in self._s.documents.values() if d.resident_id == resident_id]
+        return sorted(found, key=lambda d: (d.issued_at, d.id), reverse=True)
+
+    def in_state(
+        self,
+        state: DocumentState,
+        *,
+        station_code: str | None = None,
+        held: bool = False,
+        changed_before: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[Document]:
+        def changed(d: Document) -> datetime:
+            return d.state_changed_at or d.issued_at
+
+        def matches(d: Document) -> bool:
+            station = d.held_at if held else d.collection_station
+            return (
+                d.state is state
+                and station_code in (None, station)
+                and (changed_before is None or changed(d) < changed_before)
+            )
+
+        found = sorted(
+            (d for d in self._s.documents.values() if matches(d)),
+            key=lambda d: (changed(d), d.id),
+        )
+        return found[:limit]
+
+    def expiring(self, before: datetime, limit: int = 1000) -> list[Document]:
+        found = sorted(
+            (
+                d
+                for d in self._s.documents.values()
+                if d.state is DocumentState.COLLECTED and d.valid_until < before
+            ),
+            key=lambda d: (d.valid_until, d.id),
+        )
+        return found[:limit]
+
+    def numbers_taken(self, numbers: Sequence[str]) -> set[str]:
+        held = {d.document_number for d in self._s.documents.values()}
+        return set(numbers) & held
+
+    def add_custody(self, event: CustodyEvent) -> None:
+        chain = self._s.custody.setdefault(event.document_id, {})
+        if event.seq in chain:
+            raise ConflictError("taken", field="seq")
+        chain[event.seq] = event
+
+    def custody(self, document_id: str) -> list[CustodyEvent]:
+        chain = self._s.custody.get(document_id, {})
+        return [chain[seq] for seq in sorted(chain)]
+
+    def add_print_run(self, run: PrintRun) -> None:
+        if run.id in self._s.print_runs:
+            raise ConflictError("taken")
+        self._s.print_runs[run.id] = run
+
+    def get_print_run(self, run_id: str) -> PrintRun | None:
+        return self._s.print_runs.get(run_id)
+
+
+class InMemoryStatusRepository:
+    """Status lists and entries: the SQL repository's checks, ids counting up from 1."""
+
+    def __init__(self, store: _Store, clock: FakeClock) -> None:
+        self._s = store
+        self._clock = clock
+
+    def open_lists(self) -> list[ListUsage]:
+        lists = self._s.status_lists
+        return [ListUsage(i, lists[i].capacity, lists[i].used) for i in lists if lists[i].is_open]
+
+    def create_list(self, capacity: int) -> int:
+        if capacity <= 0 or capacity % 8:
+            raise ValidationError("capacity must be a positive multiple of 8", field="capacity")
+        list_id = len(self._s.status_lists) + 1
+        self._s.status_lists[list_id] = _StatusList(capacity, self._clock.now())
+        self._s.status_entries[list_id] = {}
+        return list_id
+
+    def claim_first(self, list_id: int, candidates: Sequence[int]) -> int | None:
+        entries = self._entries(list_id, candidates)
+        for idx in candidates:
+            if idx not in entries:
+                entries[idx] = 0
+                self._s.status_lists[list_id].used += 1
+                return idx
+        return None
+
+    def close_list(self, list_id: int) -> None:
+        self._list(list_id).is_open = False
+
+    def set_uri(self, list_id: int, uri: str) -> None:
+        self._list(list_id).uri = uri
+
+    def taken(self, list_id: int) -> list[int]:
+        return sorted(self._s.status_entries.get(list_id, {}))
+
+    def claim_many(self, list_id: int, indices: Sequence[int]) -> None:
+        if not indices:
+            return
+        entries = self._entries(list_id, indices)
+        if len(set(indices)) != len(indices) or any(idx in entries for idx in indices):
+            raise ConflictError("taken", field="idx")
+        entries.update(dict.fromkeys(indices, 0))
+        self._s.status_lists[list_id].used += len(indices)
+
+    def set_status(self, list_id: int, idx: int, status: int) -> None:
+        entries = self._s.status_entries.get(list_id, {})
+        if idx not in entries:
+            raise NotFoundError("no such status-list entry", field="idx")
+        entries[idx] = status
+
+    def lists(self) -> list[StatusListInfo]:
+        return [
+            StatusListInfo(i, row.uri or "", row.capacity)
+            for i, row in sorted(self._s.status_lists.items())
+        ]
+
+    def statuses(self, list_id: int) -> list[tuple[int, int]]:
+        entries = self._s.status_entries.get(list_id, {})
+        return [(idx, entries[idx]) for idx in sorted(entries) if entries[idx]]
+
+    def _list(self, list_id: int) -> _StatusList:
+        row = self._s.status_lists.get(list_id)
+        if row is None:
+            raise NotFoundError("no such status list", field="list_id")
+        return row
+
+    def _entries(self, list_id: int, indices: Sequence[int]) -> dict[int, int]:
+        capacity = self._list(list_id).capacity
+        if any(not 0 <= idx < capacity for idx in indices):
+            raise ValidationError("index outside the status list", field="idx")
+        return self._s.status_entries[list_id]
+
+
 class InMemoryUnitOfWork:
     """A unit of work over a shared in-memory store, with real rollback semantics.
 
@@ -398,6 +683,9 @@ class InMemoryUnitOfWork:
     resident_access: ResidentAccessRepository
     proposals: ProposalRepository
     ledger: LedgerRepository
+    applications: ApplicationRepository
+    documents: DocumentRepository
+    status: StatusRepository
 
     def __init__(self, store: _Store | None = None, clock: FakeClock | None = None) -> None:
         self.store = store or _Store()
@@ -415,6 +703,9 @@ class InMemoryUnitOfWork:
         self.resident_access = InMemoryResidentAccessRepository(self._work)
         self.proposals = InMemoryProposalRepository(self._work)
         self.ledger = InMemoryLedgerRepository(self._work.ledger, self.clock)
+        self.applications = InMemoryApplicationRepository(self._work)
+        self.documents = InMemoryDocumentRepository(self._work)
+        self.status = InMemoryStatusRepository(self._work, self.clock)
         return self
 
     def __exit__(

@@ -10,9 +10,14 @@ from typing import TYPE_CHECKING
 from carnet.adapters.db.engine import build_engine
 from carnet.adapters.db.uow import SqlAlchemyUnitOfWork
 from carnet.adapters.exports import FileExportStore
+from carnet.adapters.keys.chain import ChainedKeyStore
 from carnet.adapters.keys.files import FileKeyStore
 from carnet.adapters.notify.senders import ConsoleSender, FileSender, SmtpSender
+from carnet.adapters.render.pdf import PdfRenderer
 from carnet.adapters.security import Argon2PasswordHasher, SystemClock
+from carnet.services.catalogue import load_catalogue
+from carnet.services.issuance import Issuing
+from carnet.services.issuer_workspace import IssuerWorkspace, WorkspaceSigners
 from carnet.services.ledger import Checkpointer
 
 if TYPE_CHECKING:
@@ -21,6 +26,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from carnet.config import Settings
+    from carnet.domain.doctypes import Catalogue
     from carnet.services.outbox import Sender
     from carnet.services.ports import Clock, KeyStore, PasswordHasher
 
@@ -37,6 +43,8 @@ class Container:
     clock: Clock
     random_bytes: Callable[[int], bytes] = field(default=secrets.token_bytes)
     _key_store: KeyStore | None = field(default=None, init=False, repr=False)
+    _catalogue: Catalogue | None = field(default=None, init=False, repr=False)
+    _issuing: Issuing | None = field(default=None, init=False, repr=False)
 
     def uow(self) -> SqlAlchemyUnitOfWork:
         """Return a fresh unit of work."""
@@ -63,6 +71,41 @@ class Container:
         if cfg.notify_backend == "smtp":
             return SmtpSender(cfg.smtp_host, cfg.smtp_port, cfg.smtp_from)
         return ConsoleSender()
+
+    def catalogue(self) -> Catalogue:
+        """The document types in force, validated against the purpose policy."""
+        if self._catalogue is None:
+            path = self.settings.document_types_file
+            self._catalogue = load_catalogue(Path(path) if path else None)
+        return self._catalogue
+
+    def issuer_key_store(self) -> KeyStore:
+        """Where document signers' keys live: the HSM first when one is configured."""
+        cfg = self.settings
+        if not cfg.pkcs11_module:
+            return self.key_store()
+        from carnet.adapters.keys.pkcs11 import Pkcs11KeyStore  # noqa: PLC0415 - HSM only
+
+        hsm = Pkcs11KeyStore(cfg.pkcs11_module, cfg.pkcs11_token, cfg.pkcs11_pin)
+        return ChainedKeyStore([hsm, self.key_store()])
+
+    def issuer_workspace(self) -> IssuerWorkspace:
+        """The issuer's PKI and signers (``issuer_dir``)."""
+        return IssuerWorkspace(
+            Path(self.settings.issuer_dir), self.issuer_key_store(), rng=secrets.SystemRandom()
+        )
+
+    def issuing(self) -> Issuing:
+        """What the document use cases need: catalogue, signers, renderer, clock."""
+        if self._issuing is None:
+            self._issuing = Issuing(
+                catalogue=self.catalogue(),
+                signers=WorkspaceSigners(self.issuer_workspace()),
+                clock=self.clock,
+                status_base_uri=self.settings.status_base_uri,
+                renderer=PdfRenderer(),
+            )
+        return self._issuing
 
     def exports(self) -> FileExportStore:
         """The store of export files."""

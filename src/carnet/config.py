@@ -44,6 +44,14 @@ class Settings(BaseSettings):
     smtp_from: str = "carnet@example.org"
     export_dir: str = "var/exports"
     issuer_dir: str = "var/issuer"
+    # Documents: the document-type catalogue (default: the built-in one), the base
+    # URI status lists are published under (inside every QR: keep it short), and
+    # how often the server escalates overdue applications and sweeps documents.
+    document_types_file: str | None = None
+    status_base_uri: str = Field(default="https://s.example", min_length=8, max_length=40)
+    sweep_interval_seconds: int = Field(default=300, ge=5, le=86_400)
+    # Where ``carnet login`` keeps the signed-in official's bearer token (mode 0600).
+    cli_session_file: str = "var/cli-session"
     pkcs11_module: str | None = None
     pkcs11_token: str = "carnet"  # noqa: S105 - a token label, not a secret
     pkcs11_pin: SecretStr = SecretStr("")

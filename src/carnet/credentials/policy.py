@@ -56,6 +56,7 @@ __all__ = [
     "default_policy",
     "default_policy_text",
     "load_policy",
+    "load_strict_yaml",
     "over_age",
 ]
 
@@ -237,11 +238,7 @@ class Policy:
         """
         if len(text) > MAX_POLICY_SIZE:
             raise ValidationError("policy text is too large", field="policy")
-        try:
-            data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
-        except yaml.YAMLError as exc:
-            raise ValidationError(f"policy is not valid YAML ({_yaml_problem(exc)})") from exc
-        return cls.from_mapping(data)
+        return cls.from_mapping(load_strict_yaml(text, "policy"))
 
     @classmethod
     def from_cbor(cls, data: bytes) -> Policy:
@@ -313,6 +310,18 @@ class _StrictLoader(yaml.SafeLoader):
                 )
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+def load_strict_yaml(text: str | bytes, what: str) -> object:
+    """Parse YAML safely, refusing aliases and duplicate keys (for configuration files).
+
+    Raises:
+        ValidationError: the text is not valid YAML; the message names ``what``.
+    """
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        raise ValidationError(f"{what} is not valid YAML ({_yaml_problem(exc)})") from exc
 
 
 def _yaml_problem(exc: yaml.YAMLError) -> str:

@@ -42,6 +42,7 @@ from carnet.domain.persons import Resident
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
+    from carnet.domain.documents import Application, Document
     from carnet.domain.officials import Official, Principal
     from carnet.domain.persons import ResidentChange
     from carnet.domain.proposals import Proposal
@@ -59,15 +60,19 @@ __all__ = [
     "LoggedAction",
     "RecordKind",
     "RecordRef",
+    "application_ref",
     "canonical_bytes",
     "change_ref",
     "commitment",
     "decode_leaf",
+    "document_ref",
     "encode_leaf",
     "official_ref",
+    "print_run_ref",
     "proposal_ref",
     "region_ref",
     "resident_ref",
+    "signer_ref",
     "station_ref",
     "subject_entry",
     "token_ref",
@@ -111,6 +116,14 @@ class ActionType(StrEnum):
     DISPATCH = "dispatch"
     COLLECTION = "collection"
     REVOCATION = "revocation"
+    REJECTION = "rejection"
+    WITHDRAWAL = "withdrawal"
+    FEE_PAYMENT = "fee_payment"
+    ESCALATION = "escalation"
+    RECEIPT = "receipt"
+    LOSS_REPORT = "loss_report"
+    DESTRUCTION = "destruction"
+    EXPIRY = "expiry"
     # The two-person rule: a proposal, and the second official's decision.
     PROPOSAL = "proposal"
     DECISION = "decision"
@@ -124,6 +137,9 @@ class ActionType(StrEnum):
     REGION_CREATION = "region_creation"
     STATION_CREATION = "station_creation"
     REFERENCE_LOAD = "reference_load"
+    # The issuer's PKI: document and service signers certified or revoked.
+    SIGNER_CREATION = "signer_creation"
+    SIGNER_REVOCATION = "signer_revocation"
 
 
 READ_ACTIONS = frozenset({ActionType.READ, ActionType.SEARCH, ActionType.HISTORY})
@@ -140,6 +156,10 @@ class RecordKind(StrEnum):
     REGION = "region"
     STATION = "station"
     PROPOSAL = "proposal"
+    APPLICATION = "application"
+    DOCUMENT = "document"
+    PRINT_RUN = "print_run"
+    SIGNER = "signer"
 
 
 @lru_cache(maxsize=4096)
@@ -324,6 +344,88 @@ def proposal_ref(proposal: Proposal) -> RecordRef:
         "decision_reason": proposal.decision_reason,
     }
     return RecordRef.of(RecordKind.PROPOSAL, proposal.id, values)
+
+
+def application_ref(application: Application) -> RecordRef:
+    """An application version: every field, approvals included."""
+    values = {
+        "resident_id": application.resident_id,
+        "document_type": application.document_type,
+        "catalogue_version": application.catalogue_version,
+        "attributes": application.attributes,
+        "station_code": application.station_code,
+        "submitted_at": application.submitted_at,
+        "entered_by": application.entered_by,
+        "required_approvals": application.required_approvals,
+        "approvals": [[a.official_id, a.at, a.reason] for a in application.approvals],
+        "state": application.state,
+        "decided_at": application.decided_at,
+        "decided_by": application.decided_by,
+        "decision_reason": application.decision_reason,
+        "fee_amount": application.fee_amount,
+        "fee_currency": application.fee_currency,
+        "fee_receipt": application.fee_receipt,
+        "replaces_document_id": application.replaces_document_id,
+        "escalated_at": application.escalated_at,
+    }
+    return RecordRef.of(RecordKind.APPLICATION, application.id, values, application.version)
+
+
+def document_ref(document: Document) -> RecordRef:
+    """A document version: every field, the signed QR and the MRZ included."""
+    values = {
+        "document_number": document.document_number,
+        "resident_id": document.resident_id,
+        "application_id": document.application_id,
+        "document_type": document.document_type,
+        "catalogue_version": document.catalogue_version,
+        "attributes": document.attributes,
+        "valid_from": document.valid_from,
+        "valid_until": document.valid_until,
+        "status_list_id": document.status_list_id,
+        "status_idx": document.status_idx,
+        "signer_kid": document.signer_kid,
+        "qr_text": document.qr_text,
+        "mrz": list(document.mrz),
+        "collection_station": document.collection_station,
+        "issued_at": document.issued_at,
+        "state": document.state,
+        "held_at": document.held_at,
+        "state_changed_at": document.state_changed_at,
+        "ready_at": document.ready_at,
+        "collected_at": document.collected_at,
+        "ended_at": document.ended_at,
+        "end_reason": document.end_reason,
+        "replaces_document_id": document.replaces_document_id,
+        "print_run_id": document.print_run_id,
+        "prints": document.prints,
+    }
+    return RecordRef.of(RecordKind.DOCUMENT, document.id, values, document.version)
+
+
+def print_run_ref(
+    run_id: str, station_code: str, document_ids: Sequence[str], pdf_sha256: str
+) -> RecordRef:
+    """A print run: the station, the documents in order and the PDF's hash."""
+    values = {
+        "station_code": station_code,
+        "document_ids": list(document_ids),
+        "pdf_sha256": pdf_sha256,
+    }
+    return RecordRef.of(RecordKind.PRINT_RUN, run_id, values)
+
+
+def signer_ref(
+    kid_hex: str, *, authority: str, document_type: str, serial_number: int, revoked: bool
+) -> RecordRef:
+    """A signer certificate of the issuer's PKI (its key id names it)."""
+    values = {
+        "authority": authority,
+        "document_type": document_type,
+        "serial_number": str(serial_number),
+        "revoked": revoked,
+    }
+    return RecordRef.of(RecordKind.SIGNER, kid_hex, values)
 
 
 def _clean_reason(reason: str | None) -> str | None:

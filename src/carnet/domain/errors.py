@@ -12,9 +12,12 @@ for the CLI, an error page for the web), using the stable :attr:`CarnetError.cod
     ├── NotFoundError                a record that does not exist (or is out of scope)
     ├── ConflictError                a write that clashes with the current state
     │   ├── StaleVersionError        optimistic concurrency: someone wrote first
-    │   └── IllegalTransitionError   a lifecycle step out of order
+    │   ├── IllegalTransitionError   a lifecycle step out of order
+    │   ├── WrongStationError        a document handled at a station not holding it
+    │   └── ResidentIneligibleError  a deceased, emigrated or merged record
     ├── PermissionDeniedError        the caller's role or scope does not allow it
-    │   └── AuthenticationError      no valid credentials at all
+    │   ├── AuthenticationError      no valid credentials at all
+    │   └── FourEyesError            approving one's own entry, own case, or twice
     ├── CredentialError              a credential that cannot be trusted
     │   ├── DecodeError              malformed bytes (base45, zlib, CBOR, COSE, MRZ)
     │   ├── SignatureInvalidError    a signature that does not verify
@@ -57,6 +60,7 @@ __all__ = [
     "CredentialSuspendedError",
     "DecodeError",
     "ForkError",
+    "FourEyesError",
     "IllegalTransitionError",
     "InfrastructureError",
     "LedgerError",
@@ -67,6 +71,7 @@ __all__ = [
     "PermissionDeniedError",
     "ProofError",
     "PurposeRefusedError",
+    "ResidentIneligibleError",
     "RollbackError",
     "SignatureInvalidError",
     "SignerNotValidError",
@@ -76,6 +81,7 @@ __all__ = [
     "UinInvalidError",
     "UnknownSignerError",
     "ValidationError",
+    "WrongStationError",
     "redact",
 ]
 
@@ -346,3 +352,21 @@ class NoDocumentMayBeDemandedError(PurposeRefusedError):
 
     code = "no_document_may_be_demanded"
     reason = "no_document_may_be_demanded"
+
+
+class FourEyesError(PermissionDeniedError):
+    """Raised when an official would approve their own entry, their own case, or twice."""
+
+    code = "four_eyes"
+
+
+class WrongStationError(ConflictError):
+    """Raised when a document is handled at a station that does not hold it."""
+
+    code = "wrong_station"
+
+
+class ResidentIneligibleError(ConflictError):
+    """Raised when a resident's record cannot receive documents (deceased, merged...)."""
+
+    code = "resident_ineligible"

@@ -60,10 +60,21 @@ class Permission(StrEnum):
     OFFICIAL_MANAGE = "official:manage"
     LEDGER_READ = "ledger:read"
     LEDGER_CHECKPOINT = "ledger:checkpoint"
+    APPLICATION_CREATE = "application:create"
+    APPLICATION_READ = "application:read"
+    APPLICATION_DECIDE = "application:decide"
+    DOCUMENT_READ = "document:read"
+    DOCUMENT_PRODUCE = "document:produce"
+    DOCUMENT_HANDOVER = "document:handover"
+    DOCUMENT_REVOKE = "document:revoke"
+    REPORT_READ = "report:read"
 
 
 # Least privilege: an administrator manages accounts and reference data but does
 # not read residents; an auditor reads change histories but not current records.
+# Registrars enter applications and hand documents over at their station;
+# approvers decide applications and (two of them) revoke documents; issuers run
+# print runs and dispatch. Time-to-decision reports are aggregates.
 # Only auditors read the log's leaves; auditors and administrators may ask for a
 # checkpoint (checkpoints and proofs themselves are public: they hold no PII).
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -85,10 +96,31 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.RESIDENT_HISTORY,
             Permission.RESIDENT_IMPORT,
             Permission.RESIDENT_EXPORT,
+            Permission.APPLICATION_CREATE,
+            Permission.APPLICATION_READ,
+            Permission.DOCUMENT_READ,
+            Permission.DOCUMENT_HANDOVER,
         }
     ),
-    Role.APPROVER: frozenset({Permission.REFERENCE_READ, Permission.RESIDENT_READ}),
-    Role.ISSUER: frozenset({Permission.REFERENCE_READ, Permission.RESIDENT_READ}),
+    Role.APPROVER: frozenset(
+        {
+            Permission.REFERENCE_READ,
+            Permission.RESIDENT_READ,
+            Permission.APPLICATION_READ,
+            Permission.APPLICATION_DECIDE,
+            Permission.DOCUMENT_READ,
+            Permission.DOCUMENT_REVOKE,
+            Permission.REPORT_READ,
+        }
+    ),
+    Role.ISSUER: frozenset(
+        {
+            Permission.REFERENCE_READ,
+            Permission.RESIDENT_READ,
+            Permission.DOCUMENT_READ,
+            Permission.DOCUMENT_PRODUCE,
+        }
+    ),
     Role.AUDITOR: frozenset(
         {
             Permission.REFERENCE_READ,
@@ -96,6 +128,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.OFFICIAL_READ,
             Permission.LEDGER_READ,
             Permission.LEDGER_CHECKPOINT,
+            Permission.REPORT_READ,
         }
     ),
 }
@@ -163,6 +196,8 @@ class Official:
     password_hash: str = field(repr=False)
     totp_secret: str | None = field(default=None, repr=False)
     totp_last_step: int | None = None
+    resident_id: str | None = None
+    """The official's own registry record, if any: they may not approve their own case."""
     is_active: bool = True
     created_at: datetime | None = None
 
@@ -182,6 +217,7 @@ class Principal:
     scope: Scope
     station_regions: frozenset[str] = frozenset()
     station_code: str | None = None
+    resident_id: str | None = None
 
     @property
     def permissions(self) -> frozenset[Permission]:

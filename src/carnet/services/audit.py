@@ -73,8 +73,8 @@ __all__ = [
 
 _NODE_BATCH = 8192
 # Record kinds by how the audit checks them against the log.
-_VERSIONED = (RecordKind.RESIDENT,)
-_IMMUTABLE = (RecordKind.RESIDENT_CHANGE, RecordKind.AUTH_TOKEN)
+_VERSIONED = (RecordKind.RESIDENT, RecordKind.APPLICATION, RecordKind.DOCUMENT)
+_IMMUTABLE = (RecordKind.RESIDENT_CHANGE, RecordKind.AUTH_TOKEN, RecordKind.PRINT_RUN)
 _LATEST = (RecordKind.OFFICIAL, RecordKind.REGION, RecordKind.STATION, RecordKind.PROPOSAL)
 
 

@@ -235,6 +235,7 @@ def authenticate(uow: UnitOfWork, token: str, *, clock: Clock) -> Principal:
         scope=official.scope,
         station_regions=station_regions,
         station_code=stored.station_code,
+        resident_id=official.resident_id,
     )
 
 

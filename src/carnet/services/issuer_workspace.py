@@ -35,6 +35,8 @@ import fcntl
 import json
 import os
 import tempfile
+import threading
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -73,6 +75,7 @@ from carnet.credentials.statuslist import (
     StatusReference,
 )
 from carnet.credentials.trustlist import TrustList, parse_trust_list, sign_trust_list
+from carnet.domain.actions import Action, ActionType, signer_ref
 from carnet.domain.errors import (
     CarnetError,
     ConflictError,
@@ -80,12 +83,15 @@ from carnet.domain.errors import (
     NotFoundError,
     ValidationError,
 )
+from carnet.services.issuance import IssuingKey
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Mapping, Sequence
     from datetime import datetime
 
+    from carnet.credentials.signing import Signer
     from carnet.services.ports import KeyStore
+    from carnet.services.uow import UnitOfWork
 
 __all__ = [
     "DEFAULT_DIRECTORY",
@@ -93,6 +99,8 @@ __all__ = [
     "IssuedCredential",
     "IssuerWorkspace",
     "SignerRecord",
+    "WorkspaceSigners",
+    "log_signers",
     "write_file_atomically",
 ]
 
@@ -488,18 +496,7 @@ class IssuerWorkspace:
         end = valid_until or start + _DEFAULT_VALIDITY
         with self._locked():
             state = self._load_state()
-            candidates = [
-                r
-                for r in self._records(state)
-                if r.document_type == document_type
-                and not r.revoked
-                and (authority is None or r.authority == authority)
-            ]
-            if not candidates:
-                raise NotFoundError(
-                    "no unrevoked signer for this document type", field="document_type"
-                )
-            record = candidates[-1]
+            record = self._current_signer(state, document_type, authority)
             signer = self._keys.signer(record.kid)
             store = _IndexStore(self._status_files(), str(state["status_base_uri"]))
             allocated = IndexAllocator(store).allocate(self._rng)
@@ -519,10 +516,48 @@ class IssuerWorkspace:
         )
         return IssuedCredential(text, reference, record.kid)
 
+    def document_signer(
+        self, document_type: str, authority: str | None = None
+    ) -> tuple[SignerRecord, Signer]:
+        """Return the newest unrevoked signer for ``document_type`` and its key.
+
+        Raises:
+            ValidationError: a service signer's type.
+            NotFoundError: no workspace, or no usable signer for the type.
+            InfrastructureError: the key store failed.
+        """
+        if document_type in _SERVICE_ROLES:
+            raise ValidationError("not a document type", field="document_type")
+        record = self._current_signer(self._load_state(), document_type, authority)
+        return record, self._keys.signer(record.kid)
+
+    def _current_signer(
+        self, state: Mapping[str, object], document_type: str, authority: str | None
+    ) -> SignerRecord:
+        candidates = [
+            r
+            for r in self._records(state)
+            if r.document_type == document_type
+            and not r.revoked
+            and (authority is None or r.authority == authority)
+        ]
+        if not candidates:
+            raise NotFoundError("no unrevoked signer for this document type", field="document_type")
+        return candidates[-1]
+
     # --------------------------------------------------------------- bundles
 
-    def export_bundle(self, *, now: datetime, max_age: timedelta = timedelta(hours=24)) -> bytes:
+    def export_bundle(
+        self,
+        *,
+        now: datetime,
+        max_age: timedelta = timedelta(hours=24),
+        status_lists: Mapping[str, StatusList] | None = None,
+    ) -> bytes:
         """Sign a checkpoint bundle of everything current, valid for ``max_age``.
+
+        ``status_lists`` are the lists the registry's database holds (by URI),
+        signed alongside the workspace's own test lists.
 
         The CRL is renewed when it would lapse within a week (or within
         ``max_age``), and the trust list is re-signed if it no longer matches
@@ -550,14 +585,21 @@ class IssuerWorkspace:
             policy = load_policy(self._dir / "policy.yaml")
             status_signer = self._keys.signer(bytes.fromhex(str(state["status_signer_kid"])))
             expires = int((now + max_age).timestamp()) + 1
+            lists = {f.uri: f.statuses for f in self._status_files().values()}
+            for uri, statuses in (status_lists or {}).items():
+                if uri in lists:
+                    raise ConflictError(
+                        "a database status list has the URI of a workspace list", field="uri"
+                    )
+                lists[uri] = statuses
             tokens = {
-                f.uri: sign_status_list_token(
+                uri: sign_status_list_token(
                     StatusListToken(
-                        sub=f.uri, iat=int(now.timestamp()), status_list=f.statuses, exp=expires
+                        sub=uri, iat=int(now.timestamp()), status_list=statuses, exp=expires
                     ),
                     status_signer,
                 )
-                for f in self._status_files().values()
+                for uri, statuses in lists.items()
             }
             bundle = sign_bundle(
                 trust_list=trust,
@@ -743,3 +785,68 @@ class IssuerWorkspace:
 def _require_aware(now: datetime) -> None:
     if now.utcoffset() is None:
         raise ValidationError("now must be timezone-aware", field="now")
+
+
+class WorkspaceSigners:
+    """The workspace's document signers as the issuance port wants them, cached.
+
+    Opening a key (decrypting a key file, or a PKCS#11 session) is costly, so a
+    signer is kept for ``ttl``; a rotation or revocation takes effect within it.
+    """
+
+    def __init__(
+        self, workspace: IssuerWorkspace, *, ttl: timedelta = timedelta(minutes=5)
+    ) -> None:
+        self._workspace = workspace
+        self._ttl = ttl.total_seconds()
+        self._cache: dict[str, tuple[float, IssuingKey]] = {}
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"WorkspaceSigners({self._workspace.directory})"
+
+    def signer_for(self, document_type: str) -> IssuingKey:
+        """Return the current signer for ``document_type`` (see :class:`DocumentSigners`).
+
+        Raises:
+            NotFoundError: no usable signer for the type.
+            InfrastructureError: the key store failed.
+        """
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(document_type)
+            if cached is not None and now - cached[0] < self._ttl:
+                return cached[1]
+            record, signer = self._workspace.document_signer(document_type)
+            key = IssuingKey(signer=signer, kid=record.kid.hex(), authority=record.authority)
+            self._cache[document_type] = (now, key)
+            return key
+
+
+def log_signers(
+    uow: UnitOfWork,
+    action: ActionType,
+    records: Sequence[SignerRecord],
+    *,
+    now: datetime,
+    reason: str | None = None,
+) -> None:
+    """Append one leaf for a PKI change (the operator's act): the signers it touched.
+
+    The workspace lives on disk and the log in the database, so this runs right
+    after the change; a failure here leaves the change unlogged, and the caller
+    reports it.
+    """
+    refs = [
+        signer_ref(
+            r.kid.hex(),
+            authority=r.authority,
+            document_type=r.document_type,
+            serial_number=r.serial_number,
+            revoked=r.revoked,
+        )
+        for r in records
+    ]
+    with uow:
+        uow.ledger.append(Action.by(None, action, refs, reason=reason, at=now))
+        uow.commit()

@@ -30,6 +30,8 @@ logger = logging.getLogger(__name__)
 TEMPLATES: dict[str, str] = {
     "resident_code": "Carnet: your sign-in code is {code}. It expires in {minutes} minutes. "
     "No official will ever ask you for it.",
+    "document_ready": "Carnet: your {document} is ready for collection at {station}. "
+    "Bring proof of identity; a card you hold now stays valid until you collect the new one.",
 }
 
 

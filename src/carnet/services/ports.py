@@ -14,8 +14,9 @@ if TYPE_CHECKING:
 
     from carnet.credentials.signing import Algorithm, Signer
     from carnet.domain.persons import Resident
+    from carnet.domain.printing import PrintItem
 
-__all__ = ["Clock", "KeyStore", "PasswordHasher", "ResidentBulkWriter"]
+__all__ = ["Clock", "KeyStore", "PasswordHasher", "Renderer", "ResidentBulkWriter"]
 
 
 class Clock(Protocol):
@@ -101,5 +102,17 @@ class ResidentBulkWriter(Protocol):
 
         Raises:
             ConflictError: a UIN or external reference was taken meanwhile.
+        """
+        ...
+
+
+class Renderer(Protocol):
+    """Renders print items into one print-ready PDF (a station's print run)."""
+
+    def render(self, items: Sequence[PrintItem]) -> bytes:
+        """Return one PDF holding every item in order (a card: front, then back).
+
+        Raises:
+            ValidationError: no items, or an item that cannot be laid out.
         """
         ...

@@ -30,12 +30,15 @@ from carnet.domain.officials import Permission, Principal
 from carnet.domain.persons import Resident, ResidentChange, ResidentDraft, apply_changes
 from carnet.domain.regions import RegionLevel
 from carnet.domain.text import search_key
+from carnet.services.catalogue import default_catalogue
+from carnet.services.documents import cascade_resident_change
 from carnet.services.uow import ResidentQuery
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
     from datetime import datetime
 
+    from carnet.domain.doctypes import Catalogue
     from carnet.services.ports import Clock
     from carnet.services.uow import UnitOfWork
 
@@ -194,8 +197,15 @@ def update_resident(
     reason: str,
     expected_version: int | None,
     clock: Clock,
+    catalogue: Catalogue | None = None,
 ) -> Resident:
     """Change a resident's fields, keeping the old values in the history.
+
+    A change can end documents, in the same transaction and log leaf: death,
+    emigration or a merge revoke every live document and close open
+    applications; a move out of a residence zone revokes the residence
+    certificates for it (``catalogue``: the document types in force, default
+    the built-in catalogue).
 
     Raises:
         StaleVersionError: ``expected_version`` is not the current version.
@@ -219,11 +229,14 @@ def update_resident(
         if updated.region_code != resident.region_code:
             _check_home_region(uow, principal, updated.region_code)
         uow.residents.update(updated, change)
+        consequences = cascade_resident_change(
+            uow, catalogue or default_catalogue(), resident, updated, now
+        )
         uow.ledger.append(
             Action.by(
                 principal,
                 ActionType.CHANGE,
-                [resident_ref(updated), change_ref(change)],
+                [resident_ref(updated), change_ref(change), *consequences],
                 reason=change.reason,
                 at=now,
             )

@@ -26,7 +26,7 @@ from carnet.domain.messages import Channel
 from carnet.domain.persons import Resident, ResidentStatus
 from carnet.services.auth import hash_token
 from carnet.services.outbox import enqueue
-from carnet.services.uow import AuthToken, ResidentCode
+from carnet.services.uow import ApplicationQuery, AuthToken, ResidentCode
 
 if TYPE_CHECKING:
     from carnet.services.ports import Clock
@@ -200,7 +200,17 @@ def access_log(uow: UnitOfWork, resident_id: str, *, limit: int = 500) -> list[A
         raise ValidationError("limit is between 1 and 5000", field="limit")
     with uow:
         _resident(uow, resident_id)
-        actions = uow.ledger.actions_on("resident", resident_id)
+        actions = {a.index: a for a in uow.ledger.actions_on("resident", resident_id)}
+        # Actions on the resident's applications and documents are actions on them too.
+        owned = uow.applications.query(
+            ApplicationQuery(resident_id=resident_id, open_only=False, limit=limit)
+        )
+        for kind, ids in (
+            ("application", [a.id for a in owned]),
+            ("document", [d.id for d in uow.documents.for_resident(resident_id)]),
+        ):
+            for record_id in ids:
+                actions.update({a.index: a for a in uow.ledger.actions_on(kind, record_id)})
     entries = [
         AccessEntry(
             at=a.at,
@@ -210,7 +220,7 @@ def access_log(uow: UnitOfWork, resident_id: str, *, limit: int = 500) -> list[A
             reason=a.reason,
             log_index=a.index,
         )
-        for a in actions
+        for a in actions.values()
     ]
     entries.sort(key=lambda e: (e.at, e.log_index), reverse=True)
     return entries[:limit]

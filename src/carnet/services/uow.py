@@ -15,7 +15,14 @@ if TYPE_CHECKING:
     from datetime import datetime
     from types import TracebackType
 
+    from carnet.credentials.statusindex import ListUsage
     from carnet.domain.actions import Action, LoggedAction
+    from carnet.domain.documents import (
+        Application,
+        CustodyEvent,
+        Document,
+        DocumentState,
+    )
     from carnet.domain.messages import Message
     from carnet.domain.officials import Official
     from carnet.domain.persons import Resident, ResidentChange
@@ -25,10 +32,15 @@ if TYPE_CHECKING:
     from carnet.services.ledger import LogKey, StoredCheckpoint, TreeHead
 
 __all__ = [
+    "ApplicationQuery",
+    "ApplicationRepository",
     "AuthToken",
+    "DecisionTime",
+    "DocumentRepository",
     "LedgerRepository",
     "OfficialRepository",
     "OutboxRepository",
+    "PrintRun",
     "ProposalRepository",
     "RegionRepository",
     "ResidentAccessRepository",
@@ -36,6 +48,8 @@ __all__ = [
     "ResidentQuery",
     "ResidentRepository",
     "StationRepository",
+    "StatusListInfo",
+    "StatusRepository",
     "TokenRepository",
     "UnitOfWork",
 ]
@@ -126,6 +140,10 @@ class ResidentRepository(Protocol):
 
     def get(self, resident_id: str) -> Resident | None:
         """Return the resident with this internal id or ``None``."""
+        ...
+
+    def get_many(self, resident_ids: Sequence[str]) -> dict[str, Resident]:
+        """Return the residents among ``resident_ids`` that exist, by id."""
         ...
 
     def add(self, resident: Resident, created_by: str | None) -> None:
@@ -221,6 +239,9 @@ class UnitOfWork(Protocol):
     resident_access: ResidentAccessRepository
     proposals: ProposalRepository
     ledger: LedgerRepository
+    applications: ApplicationRepository
+    documents: DocumentRepository
+    status: StatusRepository
 
     def __enter__(self) -> Self:
         """Begin the transaction."""
@@ -385,4 +406,233 @@ class LedgerRepository(Protocol):
 
     def add_log_key(self, key: LogKey) -> None:
         """Record a new log signing key."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class ApplicationQuery:
+    """A page of the decision queue: open applications, escalated first, then oldest.
+
+    ``document_types`` and ``station_codes`` narrow it (``None``: any);
+    ``resident_id`` lists one resident's applications in every state.
+    """
+
+    document_types: frozenset[str] | None = None
+    station_codes: frozenset[str] | None = None
+    resident_id: str | None = None
+    open_only: bool = True
+    limit: int = 50
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionTime:
+    """One decided application, for the time-to-decision report."""
+
+    station_code: str
+    document_type: str
+    submitted_at: datetime
+    decided_at: datetime
+
+
+class ApplicationRepository(Protocol):
+    """Applications for documents."""
+
+    def add(self, application: Application) -> None:
+        """Store a new application."""
+        ...
+
+    def get(self, application_id: str) -> Application | None:
+        """Return one application or ``None``."""
+        ...
+
+    def get_many(self, application_ids: Sequence[str]) -> dict[str, Application]:
+        """Return the applications among ``application_ids`` that exist, by id."""
+        ...
+
+    def save_many(self, applications: Sequence[Application]) -> None:
+        """Store many changed applications in one round trip, checking every version.
+
+        Raises:
+            StaleVersionError: some stored version was not ``version - 1``.
+        """
+        ...
+
+    def save(self, application: Application) -> None:
+        """Store a changed application, checking its version.
+
+        Raises:
+            StaleVersionError: the stored version is not ``application.version - 1``
+                (someone else decided it meanwhile).
+        """
+        ...
+
+    def query(self, query: ApplicationQuery) -> list[Application]:
+        """Return applications matching ``query``."""
+        ...
+
+    def open_for(self, resident_id: str, document_type: str | None = None) -> list[Application]:
+        """Return a resident's open applications (of one type, if given)."""
+        ...
+
+    def waiting_since(self, before: datetime, document_types: frozenset[str]) -> list[Application]:
+        """Return open, unescalated applications of these types submitted before ``before``."""
+        ...
+
+    def decision_times(self, since: datetime, until: datetime) -> list[DecisionTime]:
+        """Return applications approved or rejected by officials in ``[since, until)``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PrintRun:
+    """A station's print run: which documents were rendered into one PDF, in order."""
+
+    id: str
+    station_code: str
+    created_by: str | None
+    created_at: datetime
+    document_ids: tuple[str, ...]
+    pdf_sha256: str
+
+
+class DocumentRepository(Protocol):
+    """Issued documents, their chain of custody and print runs."""
+
+    def add(self, document: Document) -> None:
+        """Store a new document.
+
+        Raises:
+            ConflictError: the document number or status entry is taken.
+        """
+        ...
+
+    def add_many(self, documents: Sequence[Document]) -> None:
+        """Store many new documents in one round trip per batch."""
+        ...
+
+    def get(self, document_id: str) -> Document | None:
+        """Return one document or ``None``."""
+        ...
+
+    def get_by_number(self, document_number: str) -> Document | None:
+        """Return the document with this number or ``None``."""
+        ...
+
+    def save(self, document: Document) -> None:
+        """Store a changed document, checking its version.
+
+        Raises:
+            StaleVersionError: the stored version is not ``document.version - 1``.
+        """
+        ...
+
+    def for_resident(self, resident_id: str) -> list[Document]:
+        """Return every document of a resident, newest first."""
+        ...
+
+    def in_state(
+        self,
+        state: DocumentState,
+        *,
+        station_code: str | None = None,
+        held: bool = False,
+        changed_before: datetime | None = None,
+        limit: int = 1000,
+    ) -> list[Document]:
+        """Return documents in ``state``, oldest state change first.
+
+        ``station_code`` matches the collection station, or with ``held`` the
+        station holding the document; ``changed_before`` bounds the last change.
+        """
+        ...
+
+    def expiring(self, before: datetime, limit: int = 1000) -> list[Document]:
+        """Return collected documents whose validity ended before ``before``."""
+        ...
+
+    def numbers_taken(self, numbers: Sequence[str]) -> set[str]:
+        """Return which document numbers exist."""
+        ...
+
+    def add_custody(self, event: CustodyEvent) -> None:
+        """Record one hand-over."""
+        ...
+
+    def custody(self, document_id: str) -> list[CustodyEvent]:
+        """Return a document's chain of custody, in order."""
+        ...
+
+    def add_print_run(self, run: PrintRun) -> None:
+        """Store a print run and its items."""
+        ...
+
+    def get_print_run(self, run_id: str) -> PrintRun | None:
+        """Return a print run or ``None``."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class StatusListInfo:
+    """A status list the database holds: its id, URI and size in entries."""
+
+    list_id: int
+    uri: str
+    capacity: int
+
+
+class StatusRepository(Protocol):
+    """Status lists and their allocated entries (the database half of revocation).
+
+    It implements :class:`~carnet.credentials.statusindex.IndexStore`: one row per
+    allocated ``(list_id, idx)`` under a unique key, so concurrent issuers never
+    share an index; each entry keeps its 2-bit status.
+    """
+
+    def open_lists(self) -> Sequence[ListUsage]:
+        """Return the lists that still take new entries."""
+        ...
+
+    def create_list(self, capacity: int) -> int:
+        """Create an empty open list of ``capacity`` entries; return its id."""
+        ...
+
+    def claim_first(self, list_id: int, candidates: Sequence[int]) -> int | None:
+        """Claim the first free candidate index (see ``IndexStore.claim_first``)."""
+        ...
+
+    def close_list(self, list_id: int) -> None:
+        """Stop ``list_id`` from taking new entries."""
+        ...
+
+    def set_uri(self, list_id: int, uri: str) -> None:
+        """Record the URI under which list ``list_id`` is published."""
+        ...
+
+    def taken(self, list_id: int) -> list[int]:
+        """Return every allocated index of ``list_id`` (for bulk allocation in memory)."""
+        ...
+
+    def claim_many(self, list_id: int, indices: Sequence[int]) -> None:
+        """Record many allocations at once (indices chosen free in memory).
+
+        Raises:
+            ConflictError: an index was taken meanwhile (at commit at the latest).
+        """
+        ...
+
+    def set_status(self, list_id: int, idx: int, status: int) -> None:
+        """Set the status of an allocated entry.
+
+        Raises:
+            NotFoundError: no such allocated entry.
+        """
+        ...
+
+    def lists(self) -> list[StatusListInfo]:
+        """Return every list, oldest first."""
+        ...
+
+    def statuses(self, list_id: int) -> list[tuple[int, int]]:
+        """Return ``(idx, status)`` for every entry of ``list_id`` whose status is not 0."""
         ...

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from carnet.bootstrap import Container
     from tests.fakes import FakeClock
+    from tests.functional.api.matrix_documents import Papers
     from tests.functional.api.support import TestClient
 
 __all__ = [
@@ -93,7 +94,9 @@ class World:
 
     ``target_uin`` is a resident of TOWN_A; ``resident_uin`` is the signed-in
     resident behind the ``resident`` caller; ``proposer`` and ``confirmer`` are two
-    national registrars who make exports that the caller did not make.
+    national registrars who make exports that the caller did not make (the
+    proposer also enters applications). ``papers`` holds the documents' part of
+    the world (:mod:`tests.functional.api.matrix_documents`).
     """
 
     client: TestClient
@@ -104,6 +107,7 @@ class World:
     resident_uin: str = ""
     proposer: Principal | None = None
     confirmer: Principal | None = None
+    papers: Papers | None = None
     counter: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def unique(self) -> int:
@@ -136,7 +140,10 @@ class World:
             self.official(name, ("registrar",), Scope(national=True))
         self.proposer = self.principal_of(sign_in(self.client, "export.proposer"))
         self.confirmer = self.principal_of(sign_in(self.client, "export.confirmer"))
-        self.target_uin = self.enrol(family_name_latin=TARGET_FAMILY_NAME)
+        # An adult: the documents' part of the world issues them an identity card.
+        self.target_uin = self.enrol(
+            family_name_latin=TARGET_FAMILY_NAME, date_of_birth="1980-02-03"
+        )
         self.resident_uin, phone = self.enrol_with_phone()
         self.tokens[RESIDENT] = self.resident_session(self.resident_uin, phone)
         self.box.checkpointer().tick()  # the log holds leaves and a signed checkpoint

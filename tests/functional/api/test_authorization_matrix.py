@@ -13,7 +13,15 @@ policy (from ``carnet.domain.officials`` and the issue):
 * residents sign in with a one-time code and read only their own record and its
   access log; an official's token is no resident token, and the other way round;
 * the transparency log's key, checkpoint and proofs are public; auditors read
-  leaves; auditors and administrators ask for a checkpoint.
+  leaves; auditors and administrators ask for a checkpoint;
+* every signed-in official reads the document-type catalogue; registrars enter
+  applications (and record fees), registrars and approvers read them, approvers
+  decide them; approvers and auditors read the time-to-decision report;
+* registrars, approvers and issuers read documents; issuers print, dispatch and
+  (two of them) reprint; registrars receive, transfer, hand over and report
+  documents lost at stations; approvers (two of them) revoke;
+* residents apply for the types open to them, follow and withdraw their own
+  applications, see their own documents and report them lost.
 
 The app's OpenAPI document is the inventory: every operation in it must be in the
 table and nothing else, with the same ``x-permission``. Each operation of the
@@ -23,9 +31,11 @@ county or of the other one, national), without a token, with a bad token and as
 a signed-in resident. The answer must be exactly what the table grants: 2xx when
 allowed, 401 without valid credentials (an official's token is not a resident's,
 nor the other way round), 403 for a role without the permission, and outside the
-official's scope: 404 for a resident, 422 for a region given as input, 403 for
-granting an official or for an export made by others, an empty page for a
-search. A refused request must change nothing.
+official's scope: 404 for a resident or any other record (application,
+document, station, print run, proposal), 422 for a region given as input, 403
+for granting an official or for an export made by others, an empty page for a
+search and an empty list for the decision queue and the report. A refused
+request must change nothing.
 
 The cases are generated from the table rather than from ``app.openapi()`` at
 collection time, so that a broken OpenAPI generator fails one test instead of
@@ -47,6 +57,7 @@ from carnet.domain.officials import ROLE_PERMISSIONS, Permission, Role
 from carnet.entrypoints.api.app import create_app
 from tests.factories import load_reference_data
 from tests.fakes import FakeClock
+from tests.functional.api.matrix_documents import DOCUMENT_BUILDERS, populate_documents
 from tests.functional.api.matrix_world import (
     ANONYMOUS,
     BAD_TOKEN,
@@ -76,6 +87,8 @@ class Scoping(Enum):
     RESIDENT = "one resident: outside the scope it does not exist (404)"
     REGION_INPUT = "a region outside the scope is refused as input (422)"
     SEARCH = "search: results outside the scope are left out (200, empty)"
+    LIST = "a list: entries outside the scope are left out (200, empty data)"
+    RECORD = "another record (application, document, station, run): outside, none (404)"
     GRANT = "official: a place outside the scope cannot be granted (403)"
     TWO_OFFICIALS = "an export's file: only its two officials, who had the scope (403)"
 
@@ -156,6 +169,79 @@ EXPECTED: dict[tuple[str, str], Rule] = {
     ("GET", "/ledger/proofs/inclusion"): Rule(PUBLIC, ALL_ROLES),
     ("GET", "/ledger/proofs/consistency"): Rule(PUBLIC, ALL_ROLES),
     ("GET", "/ledger/leaves/{index}"): Rule("ledger:read", frozenset({AUDITOR})),
+    # Applications and documents (issue #5).
+    ("GET", "/document-types"): Rule("reference:read", ALL_ROLES),
+    ("POST", "/applications"): Rule(
+        "application:create", frozenset({REGISTRAR}), Scoping.RESIDENT, success=201
+    ),
+    ("GET", "/applications"): Rule(
+        "application:read", frozenset({REGISTRAR, APPROVER}), Scoping.LIST
+    ),
+    ("GET", "/applications/{application_id}"): Rule(
+        "application:read", frozenset({REGISTRAR, APPROVER}), Scoping.RECORD
+    ),
+    ("POST", "/applications/{application_id}/approve"): Rule(
+        "application:decide", frozenset({APPROVER}), Scoping.RECORD
+    ),
+    ("POST", "/applications/{application_id}/reject"): Rule(
+        "application:decide", frozenset({APPROVER}), Scoping.RECORD
+    ),
+    ("POST", "/applications/{application_id}/fee"): Rule(
+        "application:create", frozenset({REGISTRAR}), Scoping.RECORD
+    ),
+    ("GET", "/reports/decision-times"): Rule(
+        "report:read", frozenset({APPROVER, AUDITOR}), Scoping.LIST
+    ),
+    ("GET", "/documents/{document_id}"): Rule(
+        "document:read", frozenset({REGISTRAR, APPROVER, ISSUER}), Scoping.RECORD
+    ),
+    ("GET", "/residents/{uin}/documents"): Rule(
+        "document:read", frozenset({REGISTRAR, APPROVER, ISSUER}), Scoping.RESIDENT
+    ),
+    ("GET", "/documents/{document_id}/custody"): Rule(
+        "document:read", frozenset({REGISTRAR, APPROVER, ISSUER}), Scoping.RECORD
+    ),
+    ("GET", "/stations/{station_code}/awaiting-collection"): Rule(
+        "document:read", frozenset({REGISTRAR, APPROVER, ISSUER}), Scoping.RECORD
+    ),
+    ("POST", "/stations/{station_code}/print-runs"): Rule(
+        "document:produce", frozenset({ISSUER}), Scoping.RECORD, success=201
+    ),
+    ("GET", "/print-runs/{run_id}/pdf"): Rule(
+        "document:produce", frozenset({ISSUER}), Scoping.RECORD
+    ),
+    ("POST", "/print-runs/{run_id}/dispatch"): Rule(
+        "document:produce", frozenset({ISSUER}), Scoping.RECORD
+    ),
+    ("POST", "/documents/{document_id}/receive"): Rule(
+        "document:handover", frozenset({REGISTRAR}), Scoping.RECORD
+    ),
+    ("POST", "/documents/{document_id}/transfer"): Rule(
+        "document:handover", frozenset({REGISTRAR}), Scoping.RECORD
+    ),
+    ("POST", "/documents/{document_id}/collect"): Rule(
+        "document:handover", frozenset({REGISTRAR}), Scoping.RECORD
+    ),
+    ("POST", "/documents/{document_id}/lost"): Rule(
+        "document:handover", frozenset({REGISTRAR}), Scoping.RECORD
+    ),
+    ("POST", "/documents/{document_id}/revocations"): Rule(
+        "document:revoke", frozenset({APPROVER}), Scoping.RECORD, success=201
+    ),
+    ("POST", "/revocations/{proposal_id}/decision"): Rule(
+        "document:revoke", frozenset({APPROVER}), Scoping.RECORD
+    ),
+    ("POST", "/documents/{document_id}/reprints"): Rule(
+        "document:produce", frozenset({ISSUER}), Scoping.RECORD, success=201
+    ),
+    ("POST", "/reprints/{proposal_id}/decision"): Rule(
+        "document:produce", frozenset({ISSUER}), Scoping.RECORD
+    ),
+    ("POST", "/me/applications"): Rule(RESIDENT_ONLY, NO_ROLE, success=201),
+    ("GET", "/me/applications"): Rule(RESIDENT_ONLY, NO_ROLE),
+    ("POST", "/me/applications/{application_id}/withdraw"): Rule(RESIDENT_ONLY, NO_ROLE),
+    ("GET", "/me/documents"): Rule(RESIDENT_ONLY, NO_ROLE),
+    ("POST", "/me/documents/{document_id}/lost"): Rule(RESIDENT_ONLY, NO_ROLE),
 }
 
 
@@ -185,6 +271,7 @@ def world(
         environment="test",
         database_url=url,
         key_dir=str(files / "keys"),
+        issuer_dir=str(files / "issuer"),
         export_dir=str(files / "exports"),
         _env_file=None,
     )
@@ -195,6 +282,7 @@ def world(
         with TestClient(create_app(settings, box)) as client:
             world = World(client=client, box=box, clock=clock)
             world.populate()
+            populate_documents(world)
             yield world
     finally:
         box.close()
@@ -203,13 +291,17 @@ def world(
 # --------------------------------------------------------------------------- verdicts
 
 
+ALL_BUILDERS = {**BUILDERS, **DOCUMENT_BUILDERS}
+
+
 @dataclass(frozen=True)
 class Verdict:
-    """The expected answer: a status, the problem code, and for searches an empty page."""
+    """The expected answer: a status, the problem code, and for searches or lists nothing."""
 
     status: int
     code: str | None = None
     empty_page: bool = False
+    empty_list: bool = False
 
 
 OUT_OF_SCOPE_VERDICTS = {
@@ -217,6 +309,8 @@ OUT_OF_SCOPE_VERDICTS = {
     Scoping.REGION_INPUT: Verdict(422, "validation_error"),
     Scoping.GRANT: Verdict(403, "permission_denied"),
     Scoping.SEARCH: Verdict(200, empty_page=True),
+    Scoping.LIST: Verdict(200, empty_list=True),
+    Scoping.RECORD: Verdict(404, "not_found"),
     Scoping.TWO_OFFICIALS: Verdict(403, "permission_denied"),
 }
 UNAUTHENTICATED = Verdict(401, "authentication_failed")
@@ -256,7 +350,7 @@ def test_access_is_exactly_what_the_policy_grants(
     world: World, method: str, path: str, caller: str
 ) -> None:
     rule = EXPECTED[method, path]
-    call = BUILDERS[method, path](world, caller)
+    call = ALL_BUILDERS[method, path](world, caller)
     verdict = expected_verdict(rule, caller)
 
     response = world.client.request(
@@ -275,6 +369,8 @@ def test_access_is_exactly_what_the_policy_grants(
             assert call.unchanged(), "a refused request left a change behind"
     elif verdict.empty_page:
         assert response.json() == {"data": [], "next_cursor": None}
+    elif verdict.empty_list:
+        assert response.json()["data"] == []
     elif call.on_success is not None:
         call.on_success(response)
 

@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING
 import pytest
 from typer.testing import CliRunner
 
+from carnet.bootstrap import bootstrap
 from carnet.config import get_settings
 from carnet.credentials.qr import read_qr
+from carnet.domain.actions import RecordKind
 from carnet.entrypoints.cli.main import app
 from tests.integration.keys.conftest import softhsm_token  # noqa: F401 - the fixture
 
@@ -430,3 +432,17 @@ def test_service_signers_rotate_like_document_signers(cli: Cli) -> None:
         code=2,
     )
     assert "[document_type]" in refused.stderr
+
+
+def test_pki_changes_are_logged_as_the_operator(cli: Cli) -> None:
+    cli.issuer()
+    kid = cli("pki", "add-signer", "--authority", "A", "--document-type", "passport").stdout.strip()
+    cli("pki", "revoke-signer", kid)
+    box = bootstrap(get_settings())
+    try:
+        with box.uow() as uow:
+            actions = uow.ledger.actions_on(RecordKind.SIGNER.value, kid)
+    finally:
+        box.close()
+    assert [a.action_type for a in actions] == ["signer_creation", "signer_revocation"]
+    assert all(a.official_id is None for a in actions)  # the operator, not an official

@@ -26,12 +26,15 @@ from carnet.domain.actions import (
     LeafFields,
     RecordKind,
     RecordRef,
+    application_ref,
     canonical_bytes,
     change_ref,
     commitment,
     decode_leaf,
+    document_ref,
     encode_leaf,
     official_ref,
+    print_run_ref,
     proposal_ref,
     region_ref,
     resident_ref,
@@ -664,6 +667,12 @@ class MemoryAuditSource:
             RecordKind.REGION: lambda: [region_ref(r) for r in s.regions.values()],
             RecordKind.STATION: lambda: [station_ref(st) for st in s.stations.values()],
             RecordKind.PROPOSAL: lambda: [proposal_ref(p) for p in s.proposals.values()],
+            RecordKind.APPLICATION: lambda: [application_ref(a) for a in s.applications.values()],
+            RecordKind.DOCUMENT: lambda: [document_ref(d) for d in s.documents.values()],
+            RecordKind.PRINT_RUN: lambda: [
+                print_run_ref(r.id, r.station_code, r.document_ids, r.pdf_sha256)
+                for r in s.print_runs.values()
+            ],
         }[kind]()
 
     def record_batches(self, kind: RecordKind) -> Iterator[list[RecordRef]]:

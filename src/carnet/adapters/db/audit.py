@@ -15,6 +15,11 @@ from typing import TYPE_CHECKING
 from sqlalchemy import Select, func, select, tuple_
 from sqlalchemy.orm import Session
 
+from carnet.adapters.db.documents import (
+    SqlAlchemyDocumentRepository,
+    _application,
+    _document,
+)
 from carnet.adapters.db.ledger import SqlAlchemyLedgerRepository, SqlHashStore, lock_head
 from carnet.adapters.db.portal import SqlAlchemyProposalRepository
 from carnet.adapters.db.repositories import (
@@ -24,12 +29,15 @@ from carnet.adapters.db.repositories import (
     _resident,
 )
 from carnet.adapters.db.tables import (
+    ApplicationRow,
     AuthTokenRow,
+    DocumentRow,
     LedgerKeyRow,
     LedgerLeafRow,
     LedgerNodeRow,
     LedgerSubjectRow,
     OfficialRow,
+    PrintRunRow,
     ProposalRow,
     RegionRow,
     ResidentChangeRow,
@@ -39,8 +47,11 @@ from carnet.adapters.db.tables import (
 from carnet.adapters.security import SystemClock
 from carnet.domain.actions import (
     RecordKind,
+    application_ref,
     change_ref,
+    document_ref,
     official_ref,
+    print_run_ref,
     proposal_ref,
     region_ref,
     resident_ref,
@@ -63,6 +74,8 @@ if TYPE_CHECKING:
     from carnet.services.ledger import StoredCheckpoint
 
 __all__ = ["SqlAlchemyAuditSource"]
+
+_DOCUMENT_KINDS = (RecordKind.APPLICATION, RecordKind.DOCUMENT, RecordKind.PRINT_RUN)
 
 _BATCH = 1000
 
@@ -167,8 +180,26 @@ class SqlAlchemyAuditSource:
                 yield token_ref(
                     t.token_hash, t.official_id, t.issued_at, t.expires_at, t.station_code
                 )
+        elif kind in _DOCUMENT_KINDS:
+            yield from self._document_records(kind)
         else:
             yield from self._small_records(kind)
+
+    def _document_records(self, kind: RecordKind) -> Iterator[RecordRef]:
+        """Applications and documents (many rows, streamed) and print runs."""
+        s = self._session
+        if kind is RecordKind.APPLICATION:
+            apps = select(ApplicationRow).execution_options(yield_per=self._batch)
+            yield from (application_ref(_application(r)) for r in s.scalars(apps))
+        elif kind is RecordKind.DOCUMENT:
+            docs = select(DocumentRow).execution_options(yield_per=self._batch)
+            yield from (document_ref(_document(r)) for r in s.scalars(docs))
+        else:
+            documents = SqlAlchemyDocumentRepository(s)
+            for run_id in s.scalars(select(PrintRunRow.id).order_by(PrintRunRow.id)):
+                run = documents.get_print_run(run_id)
+                if run is not None:
+                    yield print_run_ref(run.id, run.station_code, run.document_ids, run.pdf_sha256)
 
     def _small_records(self, kind: RecordKind) -> Iterator[RecordRef]:
         """Kinds with few rows, checked against the latest leaf that touched each."""

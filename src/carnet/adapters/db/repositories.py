@@ -41,6 +41,8 @@ __all__ = [
     "resident_row_values",
 ]
 
+_ID_CHUNK = 2000  # ids per IN (...) query: well under every backend's parameter limit
+
 _CHUNK = 500
 
 
@@ -262,6 +264,15 @@ class SqlAlchemyResidentRepository:
         row = self._s.get(ResidentRow, resident_id)
         return _resident(row) if row else None
 
+    def get_many(self, resident_ids: Sequence[str]) -> dict[str, Resident]:
+        """Return the residents among ``resident_ids`` that exist, by id (chunked)."""
+        found: dict[str, Resident] = {}
+        for start in range(0, len(resident_ids), _ID_CHUNK):
+            chunk = list(resident_ids[start : start + _ID_CHUNK])
+            for row in self._s.scalars(select(ResidentRow).where(ResidentRow.id.in_(chunk))):
+                found[row.id] = _resident(row)
+        return found
+
     def add(self, resident: Resident, created_by: str | None) -> None:
         """Store a new resident.
 
@@ -386,6 +397,7 @@ def _official(row: OfficialRow) -> Official:
         password_hash=row.password_hash,
         totp_secret=row.totp_secret,
         totp_last_step=row.totp_last_step,
+        resident_id=row.resident_id,
         is_active=row.is_active,
         created_at=row.created_at,
     )
@@ -398,6 +410,7 @@ def _official_values(official: Official) -> dict[str, object]:
         "password_hash": official.password_hash,
         "totp_secret": official.totp_secret,
         "totp_last_step": official.totp_last_step,
+        "resident_id": official.resident_id,
         "roles": sorted(r.value for r in official.roles),
         "scope_national": official.scope.national,
         "scope_regions": sorted(official.scope.regions),

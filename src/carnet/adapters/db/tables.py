@@ -22,16 +22,21 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    SmallInteger,
     String,
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "ApplicationRow",
     "AuthTokenRow",
     "Base",
+    "CustodyEventRow",
+    "DocumentRow",
     "LedgerCheckpointRow",
     "LedgerHeadRow",
     "LedgerKeyRow",
@@ -40,6 +45,8 @@ __all__ = [
     "LedgerSubjectRow",
     "OfficialRow",
     "OutboxRow",
+    "PrintRunItemRow",
+    "PrintRunRow",
     "ProposalRow",
     "RegionRow",
     "ResidentChangeRow",
@@ -47,6 +54,8 @@ __all__ = [
     "ResidentRow",
     "ResidentTokenRow",
     "StationRow",
+    "StatusEntryRow",
+    "StatusListRow",
     "UtcDateTime",
 ]
 
@@ -185,6 +194,8 @@ class OfficialRow(Base):
     totp_secret: Mapped[str | None] = mapped_column(String(64))
     # The last TOTP time step accepted: a code is never accepted twice (RFC 6238 §5.2).
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
+    # The official's own registry record: the four-eyes rule keeps them off their own case.
+    resident_id: Mapped[str | None] = mapped_column(ForeignKey("residents.id"))
     roles: Mapped[list[str]] = mapped_column(JSON)
     scope_national: Mapped[bool] = mapped_column(Boolean)
     scope_regions: Mapped[list[str]] = mapped_column(JSON)
@@ -342,3 +353,146 @@ class LedgerKeyRow(Base):
     name: Mapped[str] = mapped_column(String(200))
     public_key: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ApplicationRow(Base):
+    """An application for a document; ``approvals`` is a JSON list, oldest first.
+
+    Each approval is ``{"official_id", "at" (ISO 8601, UTC), "reason"}``: they
+    are only ever read with their application, so a side table buys nothing.
+    """
+
+    __tablename__ = "applications"
+    __table_args__ = (
+        # The decision queue: open applications, escalated first, then oldest.
+        Index("ix_applications_queue", "state", "escalated_at", "submitted_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    resident_id: Mapped[str] = mapped_column(ForeignKey("residents.id"), index=True)
+    document_type: Mapped[str] = mapped_column(String(40))
+    catalogue_version: Mapped[int] = mapped_column(Integer)
+    attributes: Mapped[dict[str, str]] = mapped_column(JSON)
+    station_code: Mapped[str] = mapped_column(String(32))
+    submitted_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    # Officials are referenced by id without a foreign key, as in ``residents.created_by``.
+    entered_by: Mapped[str | None] = mapped_column(String(36))
+    required_approvals: Mapped[int] = mapped_column(Integer)
+    approvals: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(12))
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), index=True)
+    decided_by: Mapped[str | None] = mapped_column(String(36))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    fee_amount: Mapped[int | None] = mapped_column(BigInteger)
+    fee_currency: Mapped[str | None] = mapped_column(String(3))
+    fee_receipt: Mapped[str | None] = mapped_column(Text)
+    # No foreign key: documents reference applications, and a cycle would order inserts.
+    replaces_document_id: Mapped[str | None] = mapped_column(String(36))
+    escalated_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class DocumentRow(Base):
+    """An issued document: number, validity, status-list entry, signed QR and MRZ lines."""
+
+    __tablename__ = "documents"
+    __table_args__ = (
+        UniqueConstraint("status_list_id", "status_idx"),
+        Index("ix_documents_state_station", "state", "collection_station"),
+        Index("ix_documents_state_held", "state", "held_at"),
+        Index("ix_documents_state_valid_until", "state", "valid_until"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    document_number: Mapped[str] = mapped_column(String(32), unique=True)
+    resident_id: Mapped[str] = mapped_column(ForeignKey("residents.id"), index=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"))
+    document_type: Mapped[str] = mapped_column(String(40))
+    catalogue_version: Mapped[int] = mapped_column(Integer)
+    attributes: Mapped[dict[str, str]] = mapped_column(JSON)
+    valid_from: Mapped[datetime] = mapped_column(UtcDateTime())
+    valid_until: Mapped[datetime] = mapped_column(UtcDateTime())
+    status_list_id: Mapped[int] = mapped_column(Integer)
+    status_idx: Mapped[int] = mapped_column(Integer)
+    signer_kid: Mapped[str] = mapped_column(String(64))
+    qr_text: Mapped[str] = mapped_column(Text)
+    mrz: Mapped[list[str]] = mapped_column(JSON)
+    collection_station: Mapped[str] = mapped_column(String(32))
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    state: Mapped[str] = mapped_column(String(12))
+    held_at: Mapped[str | None] = mapped_column(String(32))
+    state_changed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ready_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    collected_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    end_reason: Mapped[str | None] = mapped_column(String(24))
+    # Plain ids: a replacement and its print run may be written in either order.
+    replaces_document_id: Mapped[str | None] = mapped_column(String(36))
+    print_run_id: Mapped[str | None] = mapped_column(String(36))
+    prints: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer)
+
+
+class CustodyEventRow(Base):
+    """One hand-over in a document's chain of custody, numbered per document."""
+
+    __tablename__ = "document_custody"
+
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    transition: Mapped[str] = mapped_column(String(16))
+    from_station: Mapped[str | None] = mapped_column(String(32))
+    to_station: Mapped[str | None] = mapped_column(String(32))
+    official_id: Mapped[str | None] = mapped_column(String(36))
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class PrintRunRow(Base):
+    """A station's print run: one PDF, identified by its SHA-256."""
+
+    __tablename__ = "print_runs"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    station_code: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    pdf_sha256: Mapped[str] = mapped_column(String(64))
+
+
+class PrintRunItemRow(Base):
+    """A document of a print run, at its position in the PDF."""
+
+    __tablename__ = "print_run_items"
+
+    run_id: Mapped[str] = mapped_column(ForeignKey("print_runs.id"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    document_id: Mapped[str] = mapped_column(ForeignKey("documents.id"))
+
+
+class StatusListRow(Base):
+    """A status list: its size, how many entries are allocated, whether it takes more."""
+
+    __tablename__ = "status_lists"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    uri: Mapped[str | None] = mapped_column(Text)
+    capacity: Mapped[int] = mapped_column(Integer)
+    used: Mapped[int] = mapped_column(Integer)
+    is_open: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class StatusEntryRow(Base):
+    """An allocated status-list entry and its 2-bit status.
+
+    The primary key is the uniqueness the allocator relies on: two issuers never
+    share an index (draft-ietf-oauth-status-list §13.3).
+    """
+
+    __tablename__ = "status_entries"
+
+    list_id: Mapped[int] = mapped_column(
+        ForeignKey("status_lists.id"), primary_key=True, autoincrement=False
+    )
+    idx: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    status: Mapped[int] = mapped_column(SmallInteger, default=0, server_default=text("0"))

@@ -7,6 +7,10 @@ from typing import TYPE_CHECKING, Self
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from carnet.adapters.db.documents import (
+    SqlAlchemyApplicationRepository,
+    SqlAlchemyDocumentRepository,
+)
 from carnet.adapters.db.ledger import SqlAlchemyLedgerRepository
 from carnet.adapters.db.portal import (
     SqlAlchemyOutboxRepository,
@@ -20,6 +24,7 @@ from carnet.adapters.db.repositories import (
     SqlAlchemyStationRepository,
     SqlAlchemyTokenRepository,
 )
+from carnet.adapters.db.statuslists import SqlAlchemyStatusRepository
 from carnet.adapters.security import SystemClock
 from carnet.domain.errors import ConflictError, InfrastructureError
 
@@ -30,6 +35,8 @@ if TYPE_CHECKING:
 
     from carnet.services.ports import Clock
     from carnet.services.uow import (
+        ApplicationRepository,
+        DocumentRepository,
         LedgerRepository,
         OfficialRepository,
         OutboxRepository,
@@ -38,6 +45,7 @@ if TYPE_CHECKING:
         ResidentAccessRepository,
         ResidentRepository,
         StationRepository,
+        StatusRepository,
         TokenRepository,
     )
 
@@ -59,6 +67,9 @@ class SqlAlchemyUnitOfWork:
     resident_access: ResidentAccessRepository
     proposals: ProposalRepository
     ledger: LedgerRepository
+    applications: ApplicationRepository
+    documents: DocumentRepository
+    status: StatusRepository
 
     def __init__(self, engine: Engine, clock: Clock | None = None) -> None:
         self._factory = sessionmaker(bind=engine, expire_on_commit=False, autoflush=False)
@@ -94,6 +105,9 @@ class SqlAlchemyUnitOfWork:
         self.resident_access = SqlAlchemyResidentAccessRepository(s)
         self.proposals = SqlAlchemyProposalRepository(s)
         self.ledger = SqlAlchemyLedgerRepository(s, self._clock)
+        self.applications = SqlAlchemyApplicationRepository(s)
+        self.documents = SqlAlchemyDocumentRepository(s)
+        self.status = SqlAlchemyStatusRepository(s, self._clock)
         return self
 
     def __exit__(

@@ -13,6 +13,8 @@ from fastapi.routing import APIRoute
 from carnet.bootstrap import Container, bootstrap
 from carnet.entrypoints.api.errors import install_error_handlers
 from carnet.entrypoints.api.routers import (
+    applications,
+    documents,
     exports,
     ledger,
     officials,
@@ -82,7 +84,16 @@ def create_app(settings: Settings, container: Container | None = None) -> FastAP
     )
     app.state.container = box
     install_error_handlers(app)
-    for module in (officials, reference, residents, exports, portal, ledger):
+    for module in (
+        officials,
+        reference,
+        residents,
+        exports,
+        applications,
+        documents,
+        portal,
+        ledger,
+    ):
         _publish_permissions(module.router.routes)
         app.include_router(module.router)
 

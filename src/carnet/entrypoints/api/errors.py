@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import traceback
 from typing import TYPE_CHECKING
 
@@ -70,6 +71,17 @@ async def _carnet_error(_request: Request, exc: Exception) -> JSONResponse:
     return problem(_status_of(exc), exc.code, exc.message, field=exc.field)
 
 
+# Pydantic adds the member type of a union to an error's location ("str", "int",
+# "constrained-str", "function-after[...]"): not a field of the request.
+_TYPE_TAG = re.compile(r"(str|int|bool|float|bytes|none|constrained-[a-z]+|[a-z-]+\[.*\])")
+
+
+def _field_of(loc: list[str]) -> str | None:
+    """The innermost request field of an error's location, skipping union type tags."""
+    names = [part for part in loc if not _TYPE_TAG.fullmatch(part)]
+    return names[-1] if names else None
+
+
 async def _request_validation(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)  # noqa: S101 - registered for it only
     # Report where and what kind of error, never the offending value (it may be PII).
@@ -77,7 +89,7 @@ async def _request_validation(_request: Request, exc: Exception) -> JSONResponse
         {"loc": [str(p) for p in err.get("loc", ())], "type": err.get("type", "invalid")}
         for err in exc.errors()
     ]
-    first = errors[0]["loc"][-1] if errors and errors[0]["loc"] else None
+    first = _field_of(errors[0]["loc"]) if errors else None
     return problem(422, "validation_error", "the request is malformed", field=first, errors=errors)
 
 

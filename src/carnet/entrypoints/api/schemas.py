@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 if TYPE_CHECKING:
     from carnet.domain.officials import Official
     from carnet.domain.persons import Resident, ResidentChange
+    from carnet.domain.proposals import Proposal
     from carnet.domain.regions import Region, Station
 
 __all__ = [
+    "AttributeValues",
+    "Decision",
     "OfficialCreate",
     "OfficialPublic",
     "OfficialUpdate",
     "OfficialsPublic",
+    "ProposalPublic",
     "RegionCreate",
     "RegionPublic",
     "ResidentChangePublic",
@@ -35,6 +39,15 @@ __all__ = [
 
 _Text = Field(max_length=200)
 _Day = Literal["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+
+AttributeValues = Annotated[
+    dict[
+        Annotated[str, Field(max_length=40)],
+        Annotated[str, Field(max_length=200)] | Annotated[int, Field(ge=0, le=1_000_000)] | bool,
+    ],
+    Field(max_length=30, description="The document type's attributes, by name."),
+]
+"""An application's attributes as clients send them (the catalogue validates them)."""
 
 
 def _weekdays() -> list[_Day]:
@@ -331,3 +344,39 @@ class OfficialsPublic(BaseModel):
     """Every account."""
 
     data: list[OfficialPublic]
+
+
+class Decision(_Strict):
+    """A second official's decision on a two-person proposal."""
+
+    confirm: bool
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ProposalPublic(BaseModel):
+    """A two-person proposal and its outcome."""
+
+    id: str
+    action: str
+    params: dict[str, str]
+    reason: str
+    proposed_by: str
+    proposed_at: datetime
+    state: str
+    decided_by: str | None
+    decided_at: datetime | None
+
+    @classmethod
+    def of(cls, p: Proposal) -> ProposalPublic:
+        """Build from a domain proposal."""
+        return cls(
+            id=p.id,
+            action=p.action,
+            params=p.params,
+            reason=p.reason,
+            proposed_by=p.proposed_by,
+            proposed_at=p.proposed_at,
+            state=p.state.value,
+            decided_by=p.decided_by,
+            decided_at=p.decided_at,
+        )

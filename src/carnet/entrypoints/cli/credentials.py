@@ -7,7 +7,7 @@ Issuer side, on the workspace of :mod:`carnet.services.issuer_workspace`
     carnet pki init | add-signer | revoke-signer | list
     carnet status create | set URI IDX valid|invalid|suspended
     carnet credential issue IDENTITY.json --document-type T --document-number N [--png FILE]
-    carnet bundle export --out FILE [--max-age 24h]
+    carnet bundle export --out FILE [--max-age 24h]   (with the database's status lists)
 
 Checkpoint side, offline::
 
@@ -28,13 +28,15 @@ import json
 import re
 import secrets
 import sys
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Final, TypeVar
+from typing import TYPE_CHECKING, Final
 
 import typer
 from cryptography import x509
 
+from carnet.adapters.db.migrate import upgrade
+from carnet.adapters.keys.chain import ChainedKeyStore
 from carnet.adapters.keys.files import FileKeyStore
 from carnet.adapters.security import SystemClock
 from carnet.credentials.bundle import parse_bundle
@@ -42,24 +44,24 @@ from carnet.credentials.qr import qr_png, read_qr
 from carnet.credentials.signing import Algorithm
 from carnet.credentials.statuslist import Status
 from carnet.credentials.verifier import Verdict, verify
+from carnet.domain.actions import ActionType
 from carnet.domain.errors import (
     DecodeError,
     InfrastructureError,
-    NotFoundError,
     ValidationError,
 )
-from carnet.entrypoints.cli.context import handle_errors, settings
+from carnet.entrypoints.cli.context import container, handle_errors, settings
+from carnet.services.documents import status_lists
 from carnet.services.issuer_workspace import (
     DEFAULT_DIRECTORY,
     DEFAULT_STATUS_BASE_URI,
     IssuerWorkspace,
+    SignerRecord,
+    log_signers,
     write_file_atomically,
 )
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from carnet.credentials.signing import Signer
     from carnet.services.ports import KeyStore
 
 __all__ = [
@@ -73,7 +75,6 @@ __all__ = [
     "verify_command",
 ]
 
-_T = TypeVar("_T")
 
 EXIT_INVALID: Final = 10
 EXIT_REFUSED: Final = 11
@@ -102,33 +103,6 @@ _ALG = typer.Option("ES256", "--alg", help="ES256 or EdDSA.")
 # ------------------------------------------------------------------ key stores
 
 
-class _KeyStores:
-    """Several key stores seen as one: new keys go to the first, look-ups try each."""
-
-    def __init__(self, stores: list[KeyStore]) -> None:
-        self._stores = stores
-
-    def create_key(self, label: str, algorithm: Algorithm) -> bytes:
-        return self._stores[0].create_key(label, algorithm)
-
-    def signer(self, kid: bytes) -> Signer:
-        return self._first(lambda store: store.signer(kid))
-
-    def public_key_der(self, kid: bytes) -> bytes:
-        return self._first(lambda store: store.public_key_der(kid))
-
-    def list_kids(self) -> list[bytes]:
-        return [kid for store in self._stores for kid in store.list_kids()]
-
-    def _first(self, look_up: Callable[[KeyStore], _T]) -> _T:
-        for store in self._stores[:-1]:
-            try:
-                return look_up(store)
-            except NotFoundError:
-                continue
-        return look_up(self._stores[-1])
-
-
 def _file_store() -> FileKeyStore:
     config = settings()
     return FileKeyStore(Path(config.key_dir), config.key_passphrase)
@@ -150,7 +124,7 @@ def _key_store(*, hsm: bool) -> KeyStore:
         stores.insert(0, _hsm_store())
     elif settings().pkcs11_module:
         stores.append(_hsm_store())
-    return _KeyStores(stores) if len(stores) > 1 else stores[0]
+    return ChainedKeyStore(stores) if len(stores) > 1 else stores[0]
 
 
 def _workspace(directory: Path, *, hsm: bool = False) -> IssuerWorkspace:
@@ -226,15 +200,18 @@ def pki_init(
         help="Base URI of the status lists (keep it short: it is in every QR).",
     ),
 ) -> None:
-    """Create the root, the bundle signer and the status-list signer."""
-    kid = _workspace(workspace, hsm=hsm).init(
-        now=SystemClock().now(),
+    """Create the root, the bundle signer and the status-list signer (logged)."""
+    now = SystemClock().now()
+    issuer = _workspace(workspace, hsm=hsm)
+    kid = issuer.init(
+        now=now,
         algorithm=_algorithm(alg),
         root_kid=None if root_kid is None else _kid(root_kid),
         country=country,
         authority=authority,
         status_base_uri=status_base_uri,
     )
+    _log_pki(ActionType.SIGNER_CREATION, issuer.signers(), now)
     typer.echo(f"root {kid.hex()}; workspace {workspace}; pin {workspace / 'root.pem'}")
 
 
@@ -248,14 +225,16 @@ def pki_add_signer(
     hsm: bool = _HSM,
     kid: str | None = typer.Option(None, help="Certify this existing key."),
 ) -> None:
-    """Certify a document signer; adding another for the same type is a rotation."""
+    """Certify a document signer (logged); adding another for the same type is a rotation."""
+    now = SystemClock().now()
     record = _workspace(workspace, hsm=hsm).add_signer(
         authority=authority,
         document_type=document_type,
-        now=SystemClock().now(),
+        now=now,
         algorithm=_algorithm(alg),
         kid=None if kid is None else _kid(kid),
     )
+    _log_pki(ActionType.SIGNER_CREATION, [record], now)
     typer.echo(record.kid.hex())
 
 
@@ -265,9 +244,20 @@ def pki_revoke_signer(
     kid: str = typer.Argument(..., help="The signer's kid (hex)."),
     workspace: Path = _WORKSPACE,
 ) -> None:
-    """Revoke a signer: a new CRL and trust list; its credentials stop verifying."""
-    _workspace(workspace).revoke_signer(_kid(kid), now=SystemClock().now())
+    """Revoke a signer (logged): a new CRL and trust list; its credentials stop verifying."""
+    now = SystemClock().now()
+    issuer = _workspace(workspace)
+    issuer.revoke_signer(_kid(kid), now=now)
+    revoked = [r for r in issuer.signers() if r.kid == _kid(kid)]
+    _log_pki(ActionType.SIGNER_REVOCATION, revoked, now)
     typer.echo(f"revoked {kid}")
+
+
+def _log_pki(action: ActionType, records: list[SignerRecord], now: datetime) -> None:
+    """Log a PKI change in the transparency log (the database is migrated first)."""
+    with container() as box:
+        upgrade(box.engine)
+        log_signers(box.uow(), action, records, now=now)
 
 
 @pki_app.command("list")
@@ -356,10 +346,20 @@ def bundle_export(
     max_age: str = typer.Option("24h", help="How long its status lists count: 30m, 24h, 2d."),
     workspace: Path = _WORKSPACE,
 ) -> None:
-    """Sign a checkpoint bundle: trust list, status lists and policy."""
-    data = _workspace(workspace).export_bundle(now=SystemClock().now(), max_age=_duration(max_age))
+    """Sign a checkpoint bundle: trust list, the registry's status lists and policy.
+
+    The database is brought to the current schema first (as ``carnet serve``
+    does), so its status lists can be read.
+    """
+    period = _duration(max_age)
+    with container() as box:
+        upgrade(box.engine)
+        registry_lists = status_lists(box.uow())
+    data = _workspace(workspace).export_bundle(
+        now=SystemClock().now(), max_age=period, status_lists=registry_lists
+    )
     _write_file(out, data)
-    typer.echo(f"wrote {out} ({len(data):,} bytes)")
+    typer.echo(f"wrote {out} ({len(data):,} bytes; {len(registry_lists)} registry status lists)")
 
 
 # ---------------------------------------------------------------------- verify

@@ -6,7 +6,18 @@ import logging
 
 import typer
 
-from carnet.entrypoints.cli import audit, credentials, data, ledger, officials, outbox, server
+from carnet.entrypoints.cli import (
+    applications,
+    audit,
+    credentials,
+    data,
+    documents,
+    ledger,
+    officials,
+    outbox,
+    server,
+    session,
+)
 
 __all__ = ["app", "main"]
 
@@ -32,6 +43,10 @@ app.add_typer(credentials.status_app, name="status")
 app.add_typer(credentials.credential_app, name="credential")
 app.add_typer(credentials.bundle_app, name="bundle")
 app.command("verify")(credentials.verify_command)
+app.command("login")(session.login)
+app.command("logout")(session.logout)
+app.add_typer(applications.app, name="applications")
+app.add_typer(documents.app, name="documents")
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""``carnet serve``, ``carnet db upgrade`` and ``carnet demo seed``."""
+"""``carnet serve`` (with its background workers), ``carnet db upgrade``, ``carnet demo seed``."""
 
 from __future__ import annotations
 
@@ -45,9 +45,14 @@ def serve(
     import uvicorn  # noqa: PLC0415 - only this command needs the server
 
     from carnet.entrypoints.api.app import create_app  # noqa: PLC0415
-    from carnet.entrypoints.cli.demo import print_demo_banner, seed_demo  # noqa: PLC0415
+    from carnet.entrypoints.cli.demo import (  # noqa: PLC0415
+        print_demo_banner,
+        registrar_station,
+        seed_demo,
+    )
     from carnet.entrypoints.cli.ledger import start_checkpointer_thread  # noqa: PLC0415
     from carnet.entrypoints.cli.outbox import start_relay_thread  # noqa: PLC0415
+    from carnet.entrypoints.cli.sweeps import start_sweeper_thread  # noqa: PLC0415
 
     cfg = settings()
     with container() as box:
@@ -56,13 +61,21 @@ def serve(
             seed_demo(box)
         bind_host, bind_port = host or cfg.host, port or cfg.port
         if demo:
-            print_demo_banner(f"http://{bind_host}:{bind_port}")
+            print_demo_banner(f"http://{bind_host}:{bind_port}", registrar_station(box))
         app = create_app(cfg, box)
-        start_relay_thread(box)
-        # Every leaf is covered by a signed checkpoint within a minute (a thread,
-        # not a FastAPI start-up hook: scheduling belongs to the CLI or a worker).
-        stop_checkpoints = start_checkpointer_thread(box)
-        # Uvicorn's own access log prints raw paths and query strings (UINs,
-        # names); the app logs route templates instead.
-        uvicorn.run(app, host=bind_host, port=bind_port, access_log=False, log_level="info")
-        stop_checkpoints.set()
+        # Background work runs in threads, not FastAPI start-up hooks (scheduling
+        # belongs to the CLI or a worker): the outbox relay; a signed checkpoint
+        # covering every leaf within a minute; escalation of overdue applications
+        # and the document sweep every ``sweep_interval_seconds``.
+        workers = [
+            start_relay_thread(box),
+            start_checkpointer_thread(box),
+            start_sweeper_thread(box),
+        ]
+        try:
+            # Uvicorn's own access log prints raw paths and query strings (UINs,
+            # names); the app logs route templates instead.
+            uvicorn.run(app, host=bind_host, port=bind_port, access_log=False, log_level="info")
+        finally:
+            for stop in workers:
+                stop.set()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
 from typing import Annotated, BinaryIO
 
 from fastapi import APIRouter, Depends, status
@@ -11,8 +10,8 @@ from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from carnet.domain.officials import Permission, Principal
-from carnet.domain.proposals import Proposal
 from carnet.entrypoints.api.deps import ContainerDep, require
+from carnet.entrypoints.api.schemas import Decision, ProposalPublic
 from carnet.services import exports, two_person
 
 __all__ = ["router"]
@@ -26,43 +25,6 @@ class ExportCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
     region_code: str = Field(max_length=10)
     reason: str = Field(min_length=1, max_length=500)
-
-
-class Decision(BaseModel):
-    """A second official's decision on a proposal."""
-
-    model_config = ConfigDict(extra="forbid")
-    confirm: bool
-    reason: str = Field(min_length=1, max_length=500)
-
-
-class ProposalPublic(BaseModel):
-    """A two-person proposal and its outcome."""
-
-    id: str
-    action: str
-    params: dict[str, str]
-    reason: str
-    proposed_by: str
-    proposed_at: datetime
-    state: str
-    decided_by: str | None
-    decided_at: datetime | None
-
-    @classmethod
-    def of(cls, p: Proposal) -> ProposalPublic:
-        """Build from a domain proposal."""
-        return cls(
-            id=p.id,
-            action=p.action,
-            params=p.params,
-            reason=p.reason,
-            proposed_by=p.proposed_by,
-            proposed_at=p.proposed_at,
-            state=p.state.value,
-            decided_by=p.decided_by,
-            decided_at=p.decided_at,
-        )
 
 
 def _chunks(handle: BinaryIO) -> Iterator[bytes]:

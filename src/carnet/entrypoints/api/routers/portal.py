@@ -1,24 +1,31 @@
-"""The residents' portal API: sign in with a one-time code, read your record and its access log."""
+"""The residents' portal API: sign in with a one-time code, read your record and its access log.
+
+Signed in, a resident also applies for the document types open to residents,
+follows and withdraws their own applications, sees their own documents (with
+their numbers) and reports one lost or stolen, which revokes it at once.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 
+from carnet.domain.documents import Application, ApplicationState, Document
 from carnet.domain.errors import AuthenticationError
 from carnet.domain.messages import Channel
 from carnet.entrypoints.api.deps import ContainerDep
-from carnet.entrypoints.api.schemas import ResidentPublic
-from carnet.services import residents_portal
+from carnet.entrypoints.api.schemas import AttributeValues, ResidentPublic
+from carnet.services import applications, documents, residents_portal
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/me", tags=["residents' portal"])
 _bearer = HTTPBearer(auto_error=False)
+_ItemId = Annotated[str, Path(max_length=64)]
 
 
 class CodeRequest(BaseModel):
@@ -60,6 +67,107 @@ class AccessLogPublic(BaseModel):
     """Who touched your record: role and station, when, why. Newest first."""
 
     data: list[AccessEntryPublic]
+
+
+class MyApplicationCreate(BaseModel):
+    """Apply for a document open to residents; collect it at ``station_code``."""
+
+    model_config = ConfigDict(extra="forbid")
+    document_type: str = Field(max_length=40)
+    attributes: AttributeValues = Field(default_factory=dict)
+    station_code: str = Field(max_length=32)
+
+
+class Withdrawal(BaseModel):
+    """Withdraw one of your open applications, with a reason."""
+
+    model_config = ConfigDict(extra="forbid")
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class MyLossReport(BaseModel):
+    """Your document is lost, or stolen."""
+
+    model_config = ConfigDict(extra="forbid")
+    stolen: bool = False
+
+
+class MyApplicationPublic(BaseModel):
+    """One of your applications: where it stands, never who decided it."""
+
+    id: str
+    document_type: str
+    attributes: dict[str, str]
+    station_code: str
+    submitted_at: datetime
+    state: str
+    approvals_received: int
+    approvals_required: int
+    fee_amount: int | None
+    fee_currency: str | None
+    fee_recorded: bool
+    decided_at: datetime | None
+    decision_reason: str | None
+    """Why it was rejected or withdrawn; an approver's reasoning stays internal."""
+
+    @classmethod
+    def of(cls, a: Application) -> MyApplicationPublic:
+        """Build from a domain application."""
+        closed = a.state in {ApplicationState.REJECTED, ApplicationState.WITHDRAWN}
+        return cls(
+            id=a.id,
+            document_type=a.document_type,
+            attributes=dict(a.attributes),
+            station_code=a.station_code,
+            submitted_at=a.submitted_at,
+            state=a.state.value,
+            approvals_received=len(a.approvals),
+            approvals_required=a.required_approvals,
+            fee_amount=a.fee_amount,
+            fee_currency=a.fee_currency,
+            fee_recorded=a.fee_receipt is not None,
+            decided_at=a.decided_at,
+            decision_reason=a.decision_reason if closed else None,
+        )
+
+
+class MyApplicationsPublic(BaseModel):
+    """Your applications."""
+
+    data: list[MyApplicationPublic]
+
+
+class MyDocumentPublic(BaseModel):
+    """One of your documents: its number, where it stands, how long it is valid."""
+
+    id: str
+    document_type: str
+    document_number: str
+    state: str
+    valid_from: datetime
+    valid_until: datetime
+    collection_station: str
+    end_reason: str | None
+
+    @classmethod
+    def of(cls, d: Document) -> MyDocumentPublic:
+        """Build from a domain document."""
+        return cls(
+            id=d.id,
+            document_type=d.document_type,
+            document_number=d.document_number,
+            state=d.state.value,
+            valid_from=d.valid_from,
+            valid_until=d.valid_until,
+            collection_station=d.collection_station,
+            end_reason=d.end_reason.value if d.end_reason else None,
+        )
+
+
+class MyDocumentsPublic(BaseModel):
+    """Your documents, newest first."""
+
+    data: list[MyDocumentPublic]
 
 
 def resident_token(
@@ -141,3 +249,76 @@ def my_access_log(
             for e in entries
         ]
     )
+
+
+@router.post("/applications", status_code=status.HTTP_201_CREATED)
+def apply(
+    body: MyApplicationCreate,
+    container: ContainerDep,
+    resident_id: Annotated[str, Depends(current_resident)],
+) -> MyApplicationPublic:
+    """Apply for a document yourself (only the types open to residents)."""
+    submitted = applications.submit(
+        container.uow(),
+        container.issuing(),
+        None,
+        resident_id=resident_id,
+        document_type=body.document_type,
+        attributes=body.attributes,
+        station_code=body.station_code,
+    )
+    return MyApplicationPublic.of(submitted.application)
+
+
+@router.get("/applications")
+def my_applications(
+    container: ContainerDep,
+    resident_id: Annotated[str, Depends(current_resident)],
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> MyApplicationsPublic:
+    """Your applications, open and decided."""
+    found = applications.for_resident(container.uow(), resident_id, limit=limit, offset=offset)
+    return MyApplicationsPublic(data=[MyApplicationPublic.of(a) for a in found])
+
+
+@router.post("/applications/{application_id}/withdraw")
+def withdraw(
+    application_id: _ItemId,
+    body: Withdrawal,
+    container: ContainerDep,
+    resident_id: Annotated[str, Depends(current_resident)],
+) -> MyApplicationPublic:
+    """Withdraw one of your open applications."""
+    withdrawn = applications.withdraw(
+        container.uow(), container.issuing(), resident_id, application_id, reason=body.reason
+    )
+    return MyApplicationPublic.of(withdrawn)
+
+
+@router.get("/documents")
+def my_documents(
+    container: ContainerDep, resident_id: Annotated[str, Depends(current_resident)]
+) -> MyDocumentsPublic:
+    """Your documents, newest first."""
+    found = documents.for_resident(container.uow(), resident_id)
+    return MyDocumentsPublic(data=[MyDocumentPublic.of(d) for d in found])
+
+
+@router.post("/documents/{document_id}/lost")
+def report_lost(
+    document_id: _ItemId,
+    body: MyLossReport,
+    container: ContainerDep,
+    resident_id: Annotated[str, Depends(current_resident)],
+) -> MyDocumentPublic:
+    """Report your document lost or stolen: it is revoked at once."""
+    ended = documents.report_lost(
+        container.uow(),
+        container.issuing(),
+        None,
+        document_id,
+        stolen=body.stolen,
+        resident_id=resident_id,
+    )
+    return MyDocumentPublic.of(ended)

@@ -127,6 +127,7 @@ def update_resident(
         principal,
         uin,
         updates,
+        catalogue=container.catalogue(),
         reason=body.reason,
         expected_version=body.version,
         clock=container.clock,
