@@ -167,7 +167,8 @@ class Desk:
         residents_portal.request_code(self.box.uow(), uin, channel=Channel.SMS, clock=self.clock)
         with self.box.uow() as uow:
             due = uow.outbox.due(self.clock.now(), 10_000)
-        code = [m for m in due if m.recipient == resident.phone][-1].params["code"]
+        codes = [m for m in due if m.recipient == resident.phone and m.template == "resident_code"]
+        code = codes[-1].params["code"]
         response = self.client.post("/me/token", json={"uin": uin, "code": code})
         assert response.status_code == 200, response.text
         return bearer(response.json()["access_token"])

@@ -157,3 +157,20 @@ def test_a_resident_sees_and_touches_only_their_own(desk: Desk) -> None:
 
 def _dates() -> dict[str, str]:
     return {"entry_from": "2026-04-01", "entry_until": "2026-04-07", "purpose": "visit"}
+
+
+def test_the_access_log_shows_every_action_on_the_residents_documents(desk: Desk) -> None:
+    staff = desk.hire_staff()
+    uin = desk.enrol()
+    document_id = desk.collected(staff, uin)
+    shown = desk.client.get(
+        f"/documents/{document_id}?reason=checkpoint%20query", headers=staff["approver"]
+    )
+    assert shown.status_code == 200, shown.text
+    resident = desk.resident_headers(uin)
+    entries = desk.client.get("/me/access-log", headers=resident).json()["data"]
+    actions = [e["action"] for e in entries]
+    for step in ("application", "issuance", "printing", "dispatch", "receipt", "collection"):
+        assert step in actions, (step, actions)
+    read = next(e for e in entries if e["action"] == "read" and e["reason"] == "checkpoint query")
+    assert read["official_role"] == "approver"

@@ -267,6 +267,9 @@ _KEY_COLUMNS = {
     RecordKind.REGION: RegionRow.code,
     RecordKind.STATION: StationRow.code,
     RecordKind.PROPOSAL: ProposalRow.id,
+    RecordKind.APPLICATION: ApplicationRow.id,
+    RecordKind.DOCUMENT: DocumentRow.id,
+    RecordKind.PRINT_RUN: PrintRunRow.id,
 }
 
 
