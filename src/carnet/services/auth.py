@@ -31,6 +31,7 @@ from carnet.domain.errors import (
     PermissionDeniedError,
     ValidationError,
 )
+from carnet.domain.identifiers import validate_uin
 from carnet.domain.officials import Official, Permission, Principal, Role, Scope, validate_username
 from carnet.domain.text import clean_text
 from carnet.services.uow import AuthToken
@@ -306,8 +307,12 @@ def create_official(
     roles: Iterable[str],
     scope: Scope,
     clock: Clock,
+    resident_uin: str | None = None,
 ) -> Official:
     """Create an account. ``principal`` is ``None`` only for the CLI's bootstrap.
+
+    ``resident_uin`` links the account to the official's own registry record, so
+    the four-eyes rule can refuse them their own applications.
 
     Raises:
         PermissionDeniedError: the caller may not manage officials, or not that scope.
@@ -331,6 +336,11 @@ def create_official(
             _check_grant(uow, principal, scope)
         if uow.officials.get_by_username(official.username) is not None:
             raise ConflictError("this username is taken", field="username")
+        if resident_uin is not None:
+            own = uow.residents.get_by_uin(validate_uin(resident_uin))
+            if own is None:
+                raise ValidationError("no resident holds this UIN", field="resident_uin")
+            official = replace(official, resident_id=own.id)
         uow.officials.add(official)
         uow.ledger.append(
             Action.by(

@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 import pytest
 
 from carnet.domain.officials import Scope
-from carnet.services import applications
+from carnet.services import applications, auth
 from tests.factories import TOWN_A, TOWN_B
 from tests.functional.api.documents_support import Desk, Staff, open_desk, zone_permit_attributes
-from tests.functional.api.support import assert_problem
+from tests.functional.api.support import assert_problem, bearer, sign_in
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -241,3 +241,29 @@ def test_a_malformed_attribute_is_named_in_the_error(desk: Desk, staff: Staff) -
     refused = desk.apply(staff["registrar"], uin, "zone_permit", attributes)
     assert refused.status_code == 422
     assert refused.json()["field"] == "purpose"  # not the union member's type tag
+
+
+def test_an_official_linked_to_their_record_may_not_approve_their_own_application(
+    desk: Desk, staff: Staff
+) -> None:
+    uin = desk.enrol()
+    auth.create_official(
+        desk.box.uow(),
+        desk.box.hasher,
+        None,
+        username="approver.self",
+        display_name="Approver Self",
+        password="correct horse battery",
+        roles=("approver",),
+        scope=Scope(national=True),
+        clock=desk.clock,
+        resident_uin=uin,
+    )
+    own = bearer(sign_in(desk.client, "approver.self"))
+    created = desk.apply(staff["registrar"], uin, "national_id_card").json()
+    refused = desk.client.post(
+        f"/applications/{created['id']}/approve", json={"reason": "mine"}, headers=own
+    )
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "four_eyes"
+    assert desk.approve(staff["approver"], created["id"])["state"] == "issued"

@@ -302,6 +302,7 @@ class OfficialCreate(_ScopeFields):
     roles: list[Literal["admin", "registrar", "approver", "issuer", "auditor"]] = Field(
         min_length=1
     )
+    resident_uin: str | None = Field(default=None, max_length=12)
 
 
 class OfficialUpdate(_ScopeFields):

@@ -24,6 +24,9 @@ def create(
     region: list[str] = typer.Option([], "--region", help="Region code in scope (repeatable)."),
     station: list[str] = typer.Option([], "--station", help="Station code (repeatable)."),
     national: bool = typer.Option(False, "--national", help="National scope."),
+    resident_uin: str | None = typer.Option(
+        None, "--resident-uin", help="The official's own registry record (four-eyes rule)."
+    ),
 ) -> None:
     """Create an account. The password is read from CARNET_NEW_PASSWORD or a prompt."""
     password = os.environ.get("CARNET_NEW_PASSWORD") or typer.prompt(
@@ -40,5 +43,6 @@ def create(
             roles=role,
             scope=Scope(national=national, regions=frozenset(region), stations=frozenset(station)),
             clock=box.clock,
+            resident_uin=resident_uin,
         )
     typer.echo(f"created {official.username} ({', '.join(sorted(official.roles))})")

@@ -132,6 +132,7 @@ def create_official(
         roles=body.roles,
         scope=_scope(body.scope_national, body.scope_regions, body.scope_stations),
         clock=container.clock,
+        resident_uin=body.resident_uin,
     )
     return OfficialPublic.of(official)
 
