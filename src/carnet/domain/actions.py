@@ -36,13 +36,13 @@ from enum import Enum, StrEnum
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from carnet.domain.documents import Application, Document
 from carnet.domain.errors import LedgerError, ValidationError
 from carnet.domain.persons import Resident
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-    from carnet.domain.documents import Application, Document
     from carnet.domain.officials import Official, Principal
     from carnet.domain.persons import ResidentChange
     from carnet.domain.proposals import Proposal
@@ -248,6 +248,8 @@ class RecordRef:
 
 
 _RESIDENT_FIELDS = tuple(f.name for f in fields(Resident) if f.name not in {"id", "version"})
+_APPLICATION_FIELDS = tuple(f.name for f in fields(Application) if f.name not in {"id", "version"})
+_DOCUMENT_FIELDS = tuple(f.name for f in fields(Document) if f.name not in {"id", "version"})
 
 
 def resident_ref(resident: Resident) -> RecordRef:
@@ -348,58 +350,14 @@ def proposal_ref(proposal: Proposal) -> RecordRef:
 
 def application_ref(application: Application) -> RecordRef:
     """An application version: every field, approvals included."""
-    values = {
-        "resident_id": application.resident_id,
-        "document_type": application.document_type,
-        "catalogue_version": application.catalogue_version,
-        "attributes": application.attributes,
-        "station_code": application.station_code,
-        "submitted_at": application.submitted_at,
-        "entered_by": application.entered_by,
-        "required_approvals": application.required_approvals,
-        "approvals": [[a.official_id, a.at, a.reason] for a in application.approvals],
-        "state": application.state,
-        "decided_at": application.decided_at,
-        "decided_by": application.decided_by,
-        "decision_reason": application.decision_reason,
-        "fee_amount": application.fee_amount,
-        "fee_currency": application.fee_currency,
-        "fee_receipt": application.fee_receipt,
-        "replaces_document_id": application.replaces_document_id,
-        "escalated_at": application.escalated_at,
-    }
+    values = {name: getattr(application, name) for name in _APPLICATION_FIELDS}
+    values["approvals"] = [[a.official_id, a.at, a.reason] for a in application.approvals]
     return RecordRef.of(RecordKind.APPLICATION, application.id, values, application.version)
 
 
 def document_ref(document: Document) -> RecordRef:
     """A document version: every field, the signed QR and the MRZ included."""
-    values = {
-        "document_number": document.document_number,
-        "resident_id": document.resident_id,
-        "application_id": document.application_id,
-        "document_type": document.document_type,
-        "catalogue_version": document.catalogue_version,
-        "attributes": document.attributes,
-        "valid_from": document.valid_from,
-        "valid_until": document.valid_until,
-        "status_list_id": document.status_list_id,
-        "status_idx": document.status_idx,
-        "signer_kid": document.signer_kid,
-        "qr_text": document.qr_text,
-        "mrz": list(document.mrz),
-        "collection_station": document.collection_station,
-        "issued_at": document.issued_at,
-        "state": document.state,
-        "held_at": document.held_at,
-        "state_changed_at": document.state_changed_at,
-        "ready_at": document.ready_at,
-        "collected_at": document.collected_at,
-        "ended_at": document.ended_at,
-        "end_reason": document.end_reason,
-        "replaces_document_id": document.replaces_document_id,
-        "print_run_id": document.print_run_id,
-        "prints": document.prints,
-    }
+    values = {name: getattr(document, name) for name in _DOCUMENT_FIELDS}
     return RecordRef.of(RecordKind.DOCUMENT, document.id, values, document.version)
 
 

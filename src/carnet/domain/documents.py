@@ -113,6 +113,11 @@ class Application:
         return self.state is ApplicationState.SUBMITTED
 
     @property
+    def fee_settled(self) -> bool:
+        """Whether no fee is due, or its receipt is recorded."""
+        return self.fee_amount is None or self.fee_receipt is not None
+
+    @property
     def is_fully_approved(self) -> bool:
         """Whether enough distinct officials approved it."""
         return len(self.approvals) >= self.required_approvals

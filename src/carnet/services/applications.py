@@ -213,7 +213,7 @@ def submit(
         uow.applications.add(application)
         refs = [application_ref(application)]
         document = None
-        if doc_type.approvals == 0 and _fee_settled(application):
+        if doc_type.approvals == 0 and application.fee_settled:
             issued = issue_documents(uow, issuing, [(application, resident)], now=now)
             application, document, refs = issued.applications[0], issued.documents[0], issued.refs
         log_action(
@@ -231,10 +231,6 @@ def submit(
 
 def _receipt(value: str) -> str:
     return clean_text(value, "fee_receipt", max_length=_MAX_RECEIPT)
-
-
-def _fee_settled(application: Application) -> bool:
-    return application.fee_amount is None or application.fee_receipt is not None
 
 
 def _load_in_scope(
@@ -325,7 +321,7 @@ def approve(
             principal.official_id, principal.resident_id, reason=reason, now=now
         )
         _eligible(resident)
-        if approved.is_fully_approved and not _fee_settled(approved):
+        if approved.is_fully_approved and not approved.fee_settled:
             raise ValidationError("the fee has not been recorded", field="fee_receipt")
         uow.applications.save(approved)
         document = None

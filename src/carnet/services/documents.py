@@ -341,12 +341,10 @@ def print_item(catalogue: Catalogue, document: Document, resident: Resident) -> 
 def _render(uow: UnitOfWork, issuing: Issuing, documents: Sequence[Document]) -> bytes:
     if issuing.renderer is None:
         raise ConflictError("no renderer is configured", field="renderer")
-    items = []
-    for document in documents:
-        resident = uow.residents.get(document.resident_id)
-        if resident is None:
-            raise NotFoundError("the document's holder is missing", field="document_id")
-        items.append(print_item(issuing.catalogue, document, resident))
+    holders = uow.residents.get_many(sorted({d.resident_id for d in documents}))
+    if len(holders) != len({d.resident_id for d in documents}):
+        raise NotFoundError("a document's holder is missing", field="document_id")
+    items = [print_item(issuing.catalogue, d, holders[d.resident_id]) for d in documents]
     return issuing.renderer.render(items)
 
 
@@ -375,9 +373,12 @@ def print_run(
         if not queued:
             raise ConflictError("no issued documents wait for printing here", field="station")
         pdf = _render(uow, issuing, queued)
-        output = _record_run(uow, principal, code, queued, pdf=pdf, now=now)
+        run, refs = _record_run(
+            uow, principal, code, queued, transition=Transition.PRINT, pdf=pdf, now=now
+        )
+        log_action(uow, principal, ActionType.PRINTING, refs, reason=None, now=now)
         uow.commit()
-    return output
+    return PrintOutput(run, pdf)
 
 
 def _record_run(
@@ -386,9 +387,11 @@ def _record_run(
     station_code: str,
     documents: Sequence[Document],
     *,
+    transition: Transition,
     pdf: bytes,
     now: datetime,
-) -> PrintOutput:
+) -> tuple[PrintRun, list[RecordRef]]:
+    """Store a print run and move its documents (print or reprint); return the log refs."""
     run = PrintRun(
         id=str(uuid.uuid4()),
         station_code=station_code,
@@ -402,15 +405,10 @@ def _record_run(
         print_run_ref(run.id, run.station_code, run.document_ids, run.pdf_sha256)
     ]
     for document in documents:
-        moved = _with_run(document.move(Transition.PRINT, now=now), run.id)
+        moved = replace(document.move(transition, now=now), print_run_id=run.id)
         uow.documents.save(moved)
         refs.append(document_ref(moved))
-    log_action(uow, principal, ActionType.PRINTING, refs, reason=None, now=now)
-    return PrintOutput(run, pdf)
-
-
-def _with_run(document: Document, run_id: str) -> Document:
-    return replace(document, print_run_id=run_id)
+    return run, refs
 
 
 def print_run_pdf(
@@ -759,22 +757,15 @@ def reprint_action(issuing: Issuing) -> two_person.TwoPersonAction:
         if document is None:
             raise NotFoundError("no such document", field="document_id")
         pdf = _render(uow, issuing, [document])
-        now = issuing.clock.now()
-        run = PrintRun(
-            id=str(uuid.uuid4()),
-            station_code=document.collection_station,
-            created_by=principal.official_id,
-            created_at=now,
-            document_ids=(document.id,),
-            pdf_sha256=hashlib.sha256(pdf).hexdigest(),
+        run, refs = _record_run(
+            uow,
+            principal,
+            document.collection_station,
+            [document],
+            transition=Transition.REPRINT,
+            pdf=pdf,
+            now=issuing.clock.now(),
         )
-        uow.documents.add_print_run(run)
-        moved = _with_run(document.move(Transition.REPRINT, now=now), run.id)
-        uow.documents.save(moved)
-        refs = [
-            print_run_ref(run.id, run.station_code, run.document_ids, run.pdf_sha256),
-            document_ref(moved),
-        ]
         return {"print_run_id": run.id}, refs
 
     return two_person.TwoPersonAction(

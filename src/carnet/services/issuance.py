@@ -429,7 +429,7 @@ def issue_approved(
             for a in ready
             if a.resident_id in holders
             and holders[a.resident_id].status is ResidentStatus.ACTIVE
-            and (a.fee_amount is None or a.fee_receipt is not None)
+            and a.fee_settled
         ]
         issued = issue_documents(uow, issuing, pairs, now=now)
         if issued.documents:

@@ -36,12 +36,16 @@ from carnet.services.catalogue import load_catalogue
 from carnet.services.issuer_workspace import write_file_atomically
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
     from datetime import datetime
+    from typing import TypeAlias
 
     from carnet.domain.doctypes import DocumentType
     from carnet.domain.documents import Document
     from carnet.domain.proposals import Proposal
+    from carnet.services.issuance import Issuing
+
+    _ActionOf: TypeAlias = Callable[[Issuing], two_person.TwoPersonAction]
 
 __all__ = ["app", "echo_table", "stamp"]
 
@@ -365,25 +369,42 @@ def lost(
 # ------------------------------------------------------ two-person actions
 
 
-def _echo_proposal(proposal: Proposal, decide_with: str) -> None:
+def _propose(action_of: _ActionOf, document_id: str, reason: str, decide_with: str) -> None:
+    """Propose a two-person action on a document; print the proposal and the next step."""
+    with official() as (box, principal):
+        proposal = two_person.propose(
+            box.uow(),
+            principal,
+            action_of(box.issuing()),
+            {"document_id": document_id},
+            reason=reason,
+            clock=box.clock,
+        )
     typer.echo(f"proposal {proposal.id} {proposal.state.value}")
     typer.echo(f"a second official decides: carnet documents {decide_with} {proposal.id}", err=True)
+
+
+def _decide(action_of: _ActionOf, proposal_id: str, *, confirm: bool, reason: str) -> Proposal:
+    """Confirm or reject a proposal as the second official; print and return it."""
+    with official() as (box, principal):
+        decided = two_person.decide(
+            box.uow(),
+            principal,
+            action_of(box.issuing()),
+            proposal_id,
+            confirm=confirm,
+            reason=reason,
+            clock=box.clock,
+        )
+    typer.echo(f"proposal {decided.id} {decided.state.value}")
+    return decided
 
 
 @app.command("revoke")
 @handle_errors
 def revoke(document_id: str = _DOCUMENT, reason: str = _REASON) -> None:
     """Propose revoking a document; a second official confirms (decide-revocation)."""
-    with official() as (box, principal):
-        proposal = two_person.propose(
-            box.uow(),
-            principal,
-            lifecycle.revocation_action(box.issuing()),
-            {"document_id": document_id},
-            reason=reason,
-            clock=box.clock,
-        )
-    _echo_proposal(proposal, "decide-revocation")
+    _propose(lifecycle.revocation_action, document_id, reason, "decide-revocation")
 
 
 @app.command("decide-revocation")
@@ -392,17 +413,7 @@ def decide_revocation(
     proposal_id: str = _PROPOSAL, confirm: bool = _DECISION, reason: str = _REASON
 ) -> None:
     """Confirm (revoking the document) or reject another official's revocation proposal."""
-    with official() as (box, principal):
-        decided = two_person.decide(
-            box.uow(),
-            principal,
-            lifecycle.revocation_action(box.issuing()),
-            proposal_id,
-            confirm=confirm,
-            reason=reason,
-            clock=box.clock,
-        )
-    typer.echo(f"proposal {decided.id} {decided.state.value}")
+    decided = _decide(lifecycle.revocation_action, proposal_id, confirm=confirm, reason=reason)
     if "state" in decided.params:
         typer.echo(f"document {decided.params['document_id']} {decided.params['state']}")
 
@@ -411,16 +422,7 @@ def decide_revocation(
 @handle_errors
 def reprint(document_id: str = _DOCUMENT, reason: str = _REASON) -> None:
     """Propose reprinting a printed, undispatched document; a second issuer confirms."""
-    with official() as (box, principal):
-        proposal = two_person.propose(
-            box.uow(),
-            principal,
-            lifecycle.reprint_action(box.issuing()),
-            {"document_id": document_id},
-            reason=reason,
-            clock=box.clock,
-        )
-    _echo_proposal(proposal, "decide-reprint")
+    _propose(lifecycle.reprint_action, document_id, reason, "decide-reprint")
 
 
 @app.command("decide-reprint")
@@ -429,17 +431,7 @@ def decide_reprint(
     proposal_id: str = _PROPOSAL, confirm: bool = _DECISION, reason: str = _REASON
 ) -> None:
     """Confirm (recording a one-document print run) or reject a reprint proposal."""
-    with official() as (box, principal):
-        decided = two_person.decide(
-            box.uow(),
-            principal,
-            lifecycle.reprint_action(box.issuing()),
-            proposal_id,
-            confirm=confirm,
-            reason=reason,
-            clock=box.clock,
-        )
-    typer.echo(f"proposal {decided.id} {decided.state.value}")
+    decided = _decide(lifecycle.reprint_action, proposal_id, confirm=confirm, reason=reason)
     run_id = decided.params.get("print_run_id")
     if run_id:
         typer.echo(f"print run {run_id}: carnet documents print-pdf {run_id} --out FILE.pdf")

@@ -12,18 +12,21 @@ second one confirms or rejects the proposal.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from carnet.bootstrap import Container
 from carnet.domain.documents import CustodyEvent, Document
 from carnet.domain.errors import ValidationError
 from carnet.domain.officials import Permission, Principal
 from carnet.entrypoints.api.deps import ContainerDep, require
 from carnet.entrypoints.api.schemas import Decision, ProposalPublic
 from carnet.services import documents, two_person
+from carnet.services.issuance import Issuing
 from carnet.services.uow import PrintRun
 
 __all__ = ["router"]
@@ -406,6 +409,43 @@ def report_lost(
 # --------------------------------------------------------------------------- two-person actions
 
 
+def _propose(
+    container: Container,
+    principal: Principal,
+    action_of: Callable[[Issuing], two_person.TwoPersonAction],
+    document_id: str,
+    reason: str,
+) -> ProposalPublic:
+    proposal = two_person.propose(
+        container.uow(),
+        principal,
+        action_of(container.issuing()),
+        {"document_id": document_id},
+        reason=reason,
+        clock=container.clock,
+    )
+    return ProposalPublic.of(proposal)
+
+
+def _decide(
+    container: Container,
+    principal: Principal,
+    action_of: Callable[[Issuing], two_person.TwoPersonAction],
+    proposal_id: str,
+    body: Decision,
+) -> ProposalPublic:
+    proposal = two_person.decide(
+        container.uow(),
+        principal,
+        action_of(container.issuing()),
+        proposal_id,
+        confirm=body.confirm,
+        reason=body.reason,
+        clock=container.clock,
+    )
+    return ProposalPublic.of(proposal)
+
+
 @router.post("/documents/{document_id}/revocations", status_code=status.HTTP_201_CREATED)
 def propose_revocation(
     document_id: DocumentId,
@@ -414,15 +454,7 @@ def propose_revocation(
     principal: Annotated[Principal, Depends(require(Permission.DOCUMENT_REVOKE))],
 ) -> ProposalPublic:
     """Propose revoking a document; a second official must confirm it."""
-    proposal = two_person.propose(
-        container.uow(),
-        principal,
-        documents.revocation_action(container.issuing()),
-        {"document_id": document_id},
-        reason=body.reason,
-        clock=container.clock,
-    )
-    return ProposalPublic.of(proposal)
+    return _propose(container, principal, documents.revocation_action, document_id, body.reason)
 
 
 @router.post("/revocations/{proposal_id}/decision")
@@ -433,16 +465,7 @@ def decide_revocation(
     principal: Annotated[Principal, Depends(require(Permission.DOCUMENT_REVOKE))],
 ) -> ProposalPublic:
     """Confirm (the document is revoked now) or reject a revocation proposed by someone else."""
-    proposal = two_person.decide(
-        container.uow(),
-        principal,
-        documents.revocation_action(container.issuing()),
-        proposal_id,
-        confirm=body.confirm,
-        reason=body.reason,
-        clock=container.clock,
-    )
-    return ProposalPublic.of(proposal)
+    return _decide(container, principal, documents.revocation_action, proposal_id, body)
 
 
 @router.post("/documents/{document_id}/reprints", status_code=status.HTTP_201_CREATED)
@@ -453,15 +476,7 @@ def propose_reprint(
     principal: Annotated[Principal, Depends(require(Permission.DOCUMENT_PRODUCE))],
 ) -> ProposalPublic:
     """Propose reprinting a printed, undispatched document; a second issuer must confirm."""
-    proposal = two_person.propose(
-        container.uow(),
-        principal,
-        documents.reprint_action(container.issuing()),
-        {"document_id": document_id},
-        reason=body.reason,
-        clock=container.clock,
-    )
-    return ProposalPublic.of(proposal)
+    return _propose(container, principal, documents.reprint_action, document_id, body.reason)
 
 
 @router.post("/reprints/{proposal_id}/decision")
@@ -472,13 +487,4 @@ def decide_reprint(
     principal: Annotated[Principal, Depends(require(Permission.DOCUMENT_PRODUCE))],
 ) -> ProposalPublic:
     """Confirm (a one-document print run is made) or reject a reprint proposed by another."""
-    proposal = two_person.decide(
-        container.uow(),
-        principal,
-        documents.reprint_action(container.issuing()),
-        proposal_id,
-        confirm=body.confirm,
-        reason=body.reason,
-        clock=container.clock,
-    )
-    return ProposalPublic.of(proposal)
+    return _decide(container, principal, documents.reprint_action, proposal_id, body)
